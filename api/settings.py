@@ -1,0 +1,78 @@
+"""Typed settings, read from environment variables and `.env`."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing_extensions import Annotated
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./usergraph.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: str = DEFAULT_DATABASE_URL
+    direct_url: str | None = None
+    db_pooler: Literal["transaction", "none"] | None = None
+    environment: Literal["development", "production"] = "development"
+    debug: bool = False
+    graphiql: bool | None = None
+    introspection: bool | None = None
+    cors_origins: Annotated[list[str], NoDecode] = ["http://localhost:3000"]
+
+    pool_size: int = Field(5, ge=1)
+    max_overflow: int = Field(10, ge=0)
+    pool_recycle: int = Field(300, ge=-1)
+    pool_pre_ping: bool = True
+    pool_timeout: float = Field(10.0, gt=0)
+    connect_timeout: float = Field(5.0, gt=0)
+    statement_timeout_ms: int = Field(15_000, ge=0)
+    health_timeout: float = Field(2.0, gt=0)
+    startup_timeout: float = Field(30.0, ge=0)
+
+    allow_sign_up: bool = True
+    session_ttl_days: float = Field(30.0, gt=0)
+    session_refresh_after_hours: float = Field(24.0, ge=0)
+    cookie_name: str = "usergraph_session"
+    sign_in_max_failures_per_email: int = Field(5, ge=1)
+    sign_in_max_failures_per_ip: int = Field(20, ge=1)
+    sign_in_window_minutes: float = Field(15.0, gt=0)
+    forwarded_allow_ips: str = "127.0.0.1"
+
+    # Argon2id parameters (RFC 9106's second recommendation); hashes made with others are upgraded
+    # on the next successful sign-in.
+    argon2_time_cost: int = Field(3, ge=1)
+    argon2_memory_cost: int = Field(65536, ge=8)
+    argon2_parallelism: int = Field(4, ge=1)
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    @property
+    def graphiql_enabled(self) -> bool:
+        return self.graphiql if self.graphiql is not None else not self.is_production
+
+    @property
+    def introspection_enabled(self) -> bool:
+        return self.introspection if self.introspection is not None else not self.is_production
+
+    @property
+    def migration_url(self) -> str:
+        return self.direct_url or self.database_url
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

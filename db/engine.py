@@ -1,0 +1,69 @@
+"""The process's one async engine and its session factory."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from api.settings import Settings
+from db.url import DatabaseConfig, parse_database_url
+
+
+def database_config(settings: Settings, *, url: str | None = None) -> DatabaseConfig:
+    return parse_database_url(
+        url or settings.database_url,
+        pooler=settings.db_pooler,
+        connect_timeout=settings.connect_timeout,
+        command_timeout=settings.statement_timeout_ms / 1000 or None,
+    )
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # Make the embedded default behave like a database: enforce foreign keys (ON DELETE CASCADE),
+    # let readers run beside a writer, and wait for a lock instead of failing at once.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def create_engine(settings: Settings, *, url: str | None = None) -> AsyncEngine:
+    config = database_config(settings, url=url)
+    if config.is_sqlite:
+        engine = create_async_engine(config.url, echo=False)
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_async_engine(
+        config.url,
+        connect_args=config.connect_args,
+        pool_size=settings.pool_size,
+        max_overflow=settings.max_overflow,
+        pool_recycle=settings.pool_recycle,
+        pool_pre_ping=settings.pool_pre_ping,
+        pool_timeout=settings.pool_timeout,
+    )
+
+
+@dataclass
+class Database:
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, url: str | None = None) -> Database:
+        engine = create_engine(settings, url=url)
+        return cls(engine, async_sessionmaker(engine, expire_on_commit=False))
+
+    async def ping(self, timeout: float) -> None:
+        """Run `SELECT 1`, giving up after `timeout` seconds even when the host never answers."""
+        async with asyncio.timeout(timeout):
+            async with self.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,59 @@
+"""Creating and finding users."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.security.passwords import hash_password
+from db.models import Role, User
+from db.services.errors import ErrorCode, Problem, Rejected
+from db.services.validation import check_password, normalize_email, normalize_name
+
+EMAIL_TAKEN = "An account with this email already exists"
+
+
+async def find_by_email(session: AsyncSession, email: str) -> User | None:
+    return await session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+
+
+async def insert_user(session: AsyncSession, user: User, *, field: tuple[str, ...]) -> User:
+    """Insert in a savepoint, so a duplicate email (a race the index settles) leaves the transaction usable."""
+    try:
+        async with session.begin_nested():
+            session.add(user)
+    except IntegrityError:
+        raise Rejected(Problem(ErrorCode.EMAIL_TAKEN, EMAIL_TAKEN, field)) from None
+    return user
+
+
+async def create_user(
+    session: AsyncSession,
+    *,
+    email: str,
+    name: str,
+    password: str,
+    role: Role = Role.USER,
+    email_verified: bool = False,
+    field_prefix: tuple[str, ...] = ("input",),
+) -> User:
+    """Validate every field at once, hash the password off the loop and insert; raises `Rejected`."""
+    normalized_email, email_problem = normalize_email(email, (*field_prefix, "email"))
+    normalized_name, name_problem = normalize_name(name, (*field_prefix, "name"))
+    password_problem = check_password(
+        password, (*field_prefix, "password"), user_inputs=[email, name]
+    )
+    problems = [p for p in (email_problem, name_problem, password_problem) if p]
+    if problems:
+        raise Rejected(*problems)
+    if await find_by_email(session, normalized_email) is not None:
+        raise Rejected(Problem(ErrorCode.EMAIL_TAKEN, EMAIL_TAKEN, (*field_prefix, "email")))
+    user = User(
+        email=normalized_email,
+        name=normalized_name,
+        role=role,
+        email_verified=email_verified,
+        password_hash=await hash_password(password),
+    )
+    return await insert_user(session, user, field=(*field_prefix, "email"))

@@ -1,0 +1,58 @@
+"""Input rules for users: email, name, image and password strength."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from email_validator import EmailNotValidError, validate_email
+from zxcvbn import zxcvbn
+
+from db.services.errors import ErrorCode, Problem
+
+PASSWORD_MIN, PASSWORD_MAX = 8, 256
+NAME_MAX, IMAGE_MAX = 100, 2048
+# zxcvbn refuses input over 72 characters; a longer password is scored on its first 72.
+_ZXCVBN_MAX = 72
+
+
+def normalize_email(email: str, field: tuple[str, ...]) -> tuple[str | None, Problem | None]:
+    try:
+        result = validate_email(email.strip(), check_deliverability=False)
+    except EmailNotValidError as error:
+        return None, Problem(ErrorCode.INVALID_INPUT, f"Invalid email address: {error}", field)
+    return result.normalized, None
+
+
+def normalize_name(name: str, field: tuple[str, ...]) -> tuple[str | None, Problem | None]:
+    name = name.strip()
+    if not 1 <= len(name) <= NAME_MAX:
+        return None, Problem(ErrorCode.INVALID_INPUT, f"Name must be 1 to {NAME_MAX} characters", field)
+    return name, None
+
+
+def normalize_image(image: str | None, field: tuple[str, ...]) -> tuple[str | None, Problem | None]:
+    if image is None:
+        return None, None
+    image = image.strip()
+    if not image:
+        return None, None
+    parts = urlsplit(image)
+    if len(image) > IMAGE_MAX or parts.scheme not in {"http", "https"} or not parts.netloc:
+        return None, Problem(
+            ErrorCode.INVALID_INPUT, f"Image must be an http(s) URL of at most {IMAGE_MAX} characters", field
+        )
+    return image, None
+
+
+def check_password(password: str, field: tuple[str, ...], user_inputs: list[str] = ()) -> Problem | None:
+    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
+        return Problem(
+            ErrorCode.WEAK_PASSWORD, f"Password must be {PASSWORD_MIN} to {PASSWORD_MAX} characters", field
+        )
+    result = zxcvbn(password[:_ZXCVBN_MAX], user_inputs=[value for value in user_inputs if value])
+    if result["score"] < 2:
+        feedback = result.get("feedback") or {}
+        hint = feedback.get("warning") or " ".join(feedback.get("suggestions") or [])
+        message = "Password is too easy to guess"
+        return Problem(ErrorCode.WEAK_PASSWORD, f"{message}: {hint}" if hint else message, field)
+    return None

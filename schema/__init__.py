@@ -1,0 +1,20 @@
+"""The Strawberry schema: types and thin resolvers over the services in `db/`."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.schema.config import StrawberryConfig
+
+from schema.extensions import DatabaseTransaction
+from schema.queries import Query
+from schema.types.session import Session
+from schema.types.user import User
+
+
+def build_schema() -> strawberry.Schema:
+    return strawberry.Schema(
+        query=Query,
+        types=[User, Session],
+        extensions=[DatabaseTransaction],
+        config=StrawberryConfig(auto_camel_case=True),
+    )

@@ -1,0 +1,25 @@
+"""Schema extensions that wrap every operation."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from strawberry.extensions import SchemaExtension
+
+
+class DatabaseTransaction(SchemaExtension):
+    """Commit the operation's session when it produced no errors, roll back otherwise, always close.
+
+    This runs around the whole operation, so it sees resolver errors (a FastAPI `yield` dependency
+    would not). Parse errors are raised into the `yield` when the parser cache is on, hence the
+    try/finally.
+    """
+
+    async def on_operation(self) -> AsyncIterator[None]:
+        succeeded = False
+        try:
+            yield
+            result = self.execution_context.result
+            succeeded = result is not None and not result.errors
+        finally:
+            await self.execution_context.context.finish(commit=succeeded)

@@ -1,0 +1,21 @@
+"""The Relay `Node` interface; database rows are returned as they are and typed here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from graphql import GraphQLAbstractType, GraphQLResolveInfo
+
+from db.models import Session, User
+
+_TYPE_NAMES: dict[type, str] = {User: "User", Session: "Session"}
+
+
+@strawberry.interface(description="An object with a globally unique, opaque ID (Relay Global Object Identification).")
+class Node:
+    id: strawberry.ID
+
+    @classmethod
+    def resolve_type(cls, obj: Any, _info: GraphQLResolveInfo, _type: GraphQLAbstractType) -> str | None:
+        return _TYPE_NAMES.get(type(obj))

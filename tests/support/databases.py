@@ -1,0 +1,32 @@
+"""Create and drop the per-run PostgreSQL database the tests use."""
+
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+from sqlalchemy.engine import make_url
+
+
+def _libpq(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def _admin(base_url: str, sql: str) -> None:
+    connection = await asyncpg.connect(_libpq(base_url))
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
+
+
+def create_test_database(base_url: str, name: str) -> str:
+    """A fresh database beside the one `base_url` names; returns its URL."""
+    asyncio.run(_admin(base_url, f'CREATE DATABASE "{name}"'))
+    return make_url(base_url).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_test_database(url: str) -> None:
+    parsed = make_url(url)
+    base = parsed.set(database="postgres").render_as_string(hide_password=False)
+    asyncio.run(_admin(base, f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
