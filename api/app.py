@@ -10,6 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from api import health
 from api.graphql import create_graphql_router
+from api.middleware.request_id import RequestIdMiddleware
 from api.settings import Settings, get_settings
 from db.engine import Database
 
@@ -41,6 +42,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_methods=["GET", "POST", "OPTIONS"],
         allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
     )
+    # Outermost, so every response (CORS refusals included) carries the request ID.
+    app.add_middleware(RequestIdMiddleware)
     app.include_router(health.router)
     app.include_router(create_graphql_router(settings), prefix="/graphql")
     return app

@@ -14,6 +14,7 @@ from strawberry.fastapi import BaseContext
 from api.settings import Settings
 from db.engine import Database
 from db.models import Session, User
+from db.services.sessions import SessionPolicy, authenticate
 from schema.loaders import Loaders
 
 
@@ -66,8 +67,24 @@ class Context(BaseContext):
             self._viewer = asyncio.ensure_future(self._authenticate())
         return await asyncio.shield(self._viewer)
 
+    def request_token(self) -> tuple[str | None, bool]:
+        """(token, came from the cookie): the bearer header wins over the cookie."""
+        request = self.request
+        if request is None:
+            return None, False
+        scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() == "bearer" and credentials.strip():
+            return credentials.strip(), False
+        cookie = request.cookies.get(self.settings.cookie_name)
+        return (cookie, True) if cookie else (None, False)
+
     async def _authenticate(self) -> Viewer | None:
-        return None  # authentication arrives with the auth issue
+        token, _ = self.request_token()
+        if not token:
+            return None
+        async with self.db() as session:
+            found = await authenticate(session, token, policy=SessionPolicy.from_settings(self.settings))
+        return Viewer(*found) if found else None
 
     @property
     def current_session_id(self):

@@ -1,0 +1,107 @@
+"""Login sessions: creating them, authenticating a token, sliding expiry and revocation."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.security.tokens import hash_token, is_plausible_token, new_token
+from db.models import Session, User
+from db.types import utcnow
+
+_USER_AGENT_MAX = 512
+
+
+@dataclass(frozen=True)
+class SessionPolicy:
+    ttl: timedelta
+    refresh_after: timedelta
+
+    @classmethod
+    def from_settings(cls, settings) -> SessionPolicy:
+        return cls(
+            ttl=timedelta(days=settings.session_ttl_days),
+            refresh_after=timedelta(hours=settings.session_refresh_after_hours),
+        )
+
+
+async def create_session(
+    session: AsyncSession,
+    *,
+    user: User,
+    policy: SessionPolicy,
+    ip_address: str | None,
+    user_agent: str | None,
+    now: datetime | None = None,
+) -> tuple[Session, str]:
+    """A new session for `user`; returns it with the token, which exists nowhere else after this."""
+    now = now or utcnow()
+    token = new_token()
+    login = Session(
+        user_id=user.id,
+        token_hash=hash_token(token),
+        expires_at=now + policy.ttl,
+        ip_address=ip_address,
+        user_agent=(user_agent or None) and user_agent[:_USER_AGENT_MAX],
+        created_at=now,
+        updated_at=now,
+    )
+    user.last_sign_in_at = now
+    session.add(login)
+    await session.flush()
+    return login, token
+
+
+async def authenticate(
+    session: AsyncSession, token: str, *, policy: SessionPolicy, now: datetime | None = None
+) -> tuple[User, Session] | None:
+    """The active user and session a token belongs to, or None; one indexed lookup by hash.
+
+    Revoked, expired and malformed tokens, and inactive users, are all just None: callers treat the
+    request as anonymous and never learn why.
+    """
+    if not is_plausible_token(token):
+        return None
+    now = now or utcnow()
+    row = (
+        await session.execute(
+            select(Session, User)
+            .join(User, User.id == Session.user_id)
+            .where(Session.token_hash == hash_token(token))
+        )
+    ).first()
+    if row is None:
+        return None
+    login, user = row
+    if login.revoked_at is not None or login.expires_at <= now or not user.is_active:
+        return None
+    # Sliding expiry, written at most once per `refresh_after` so most requests write nothing.
+    if login.expires_at - policy.ttl + policy.refresh_after <= now:
+        login.expires_at = now + policy.ttl
+        await session.flush()
+    return user, login
+
+
+async def revoke_sessions(
+    session: AsyncSession,
+    *,
+    user_id: uuid.UUID,
+    except_session_id: uuid.UUID | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Revoke every active session of a user (but one, if given); returns how many."""
+    now = now or utcnow()
+    statement = (
+        update(Session)
+        .where(Session.user_id == user_id, Session.revoked_at.is_(None), Session.expires_at > now)
+        .values(revoked_at=now, updated_at=now)
+        .execution_options(synchronize_session="fetch")
+    )
+    if except_session_id is not None:
+        statement = statement.where(Session.id != except_session_id)
+    result = await session.execute(statement)
+    return result.rowcount or 0
