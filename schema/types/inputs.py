@@ -1,0 +1,58 @@
+"""Mutation input types, exactly as the contract names them."""
+
+from __future__ import annotations
+
+import strawberry
+
+from schema.types.enums import Role
+
+
+@strawberry.input
+class SignUpInput:
+    email: str
+    password: str
+    name: str
+
+
+@strawberry.input
+class SignInInput:
+    email: str
+    password: str
+
+
+@strawberry.input
+class UpdateViewerInput:
+    name: str | None = None
+    image: str | None = None
+
+
+@strawberry.input
+class ChangePasswordInput:
+    current_password: str
+    new_password: str
+    revoke_other_sessions: bool = True
+
+
+@strawberry.input
+class DeleteViewerInput:
+    password: str
+
+
+@strawberry.input
+class CreateUserInput:
+    email: str
+    password: str
+    name: str
+    role: Role = Role.USER
+    email_verified: bool = False
+
+
+@strawberry.input
+class UpdateUserInput:
+    email: str | None = None
+    name: str | None = None
+    image: str | None = None
+    role: Role | None = None
+    is_active: bool | None = None
+    email_verified: bool | None = None
+    password: str | None = None
