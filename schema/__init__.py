@@ -6,6 +6,7 @@ import strawberry
 from strawberry.schema.config import StrawberryConfig
 
 from schema.extensions import DatabaseTransaction
+from schema.mutations import Mutation
 from schema.queries import Query
 from schema.types.session import Session
 from schema.types.user import User
@@ -14,6 +15,7 @@ from schema.types.user import User
 def build_schema() -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
+        mutation=Mutation,
         types=[User, Session],
         extensions=[DatabaseTransaction],
         config=StrawberryConfig(auto_camel_case=True),

@@ -1,4 +1,5 @@
-"""The per-operation GraphQL context: one lazily opened database session, loaders and the viewer."""
+"""The per-operation GraphQL context: one lazily opened database session, loaders, the viewer and the
+session cookie."""
 
 from __future__ import annotations
 
@@ -14,8 +15,15 @@ from strawberry.fastapi import BaseContext
 from api.settings import Settings
 from db.engine import Database
 from db.models import Session, User
+from db.services.auth import Client, SignedIn
 from db.services.sessions import SessionPolicy, authenticate
+from db.types import utcnow
 from schema.loaders import Loaders
+
+# A cookie only authenticates bodies a cross-site HTML form cannot send (CSRF): forms can only post
+# urlencoded, multipart or text/plain. GET is safe because mutations over GET are refused.
+_COOKIE_SAFE_CONTENT_TYPES = {"application/json", "application/graphql"}
+_IP_MAX, _USER_AGENT_MAX = 45, 512
 
 
 @dataclass(frozen=True)
@@ -35,6 +43,7 @@ class Context(BaseContext):
         # SQLAlchemy forbids concurrent use of one AsyncSession; sibling resolvers run concurrently.
         self._session_lock = asyncio.Lock()
         self._viewer: asyncio.Future[Viewer | None] | None = None
+        self._started_session_id = None
 
     @asynccontextmanager
     async def db(self) -> AsyncIterator[AsyncSession]:
@@ -78,17 +87,68 @@ class Context(BaseContext):
         cookie = request.cookies.get(self.settings.cookie_name)
         return (cookie, True) if cookie else (None, False)
 
+    def client(self) -> Client:
+        """The TCP peer (uvicorn already replaced it with X-Forwarded-For when the peer is a trusted
+        proxy) and the user agent."""
+        request = self.request
+        if request is None:
+            return Client()
+        host = request.client.host if request.client else None
+        user_agent = request.headers.get("user-agent") or None
+        return Client(ip_address=host[:_IP_MAX] if host else None, user_agent=user_agent and user_agent[:_USER_AGENT_MAX])
+
+    def start_session(self, signed_in: SignedIn) -> None:
+        """Set the session cookie for a new session, which is the current one from now on."""
+        self._started_session_id = signed_in.session.id
+        self._set_cookie(signed_in.token)
+
+    def end_session(self) -> None:
+        """Tell the browser to drop the session cookie."""
+        if self.response is not None:
+            self.response.delete_cookie(
+                self.settings.cookie_name, path="/", secure=not self.settings.debug, httponly=True, samesite="lax"
+            )
+
+    def _set_cookie(self, token: str) -> None:
+        if self.response is not None:
+            self.response.set_cookie(
+                self.settings.cookie_name,
+                token,
+                max_age=int(SessionPolicy.from_settings(self.settings).ttl.total_seconds()),
+                path="/",
+                secure=not self.settings.debug,
+                httponly=True,
+                samesite="lax",
+            )
+
+    def _cookie_allowed(self) -> bool:
+        request = self.request
+        if request is None or request.method in ("GET", "HEAD"):
+            return True
+        media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        return media_type in _COOKIE_SAFE_CONTENT_TYPES
+
     async def _authenticate(self) -> Viewer | None:
-        token, _ = self.request_token()
-        if not token:
+        token, from_cookie = self.request_token()
+        if not token or (from_cookie and not self._cookie_allowed()):
             return None
+        policy = SessionPolicy.from_settings(self.settings)
+        started = utcnow()
         async with self.db() as session:
-            found = await authenticate(session, token, policy=SessionPolicy.from_settings(self.settings))
-        return Viewer(*found) if found else None
+            found = await authenticate(session, token, policy=policy, now=started)
+        if found is None:
+            return None
+        user, login = found
+        if from_cookie and login.expires_at >= started + policy.ttl:
+            self._set_cookie(token)  # the expiry just slid forward: so does the cookie's Max-Age
+        return Viewer(user, login)
 
     @property
     def current_session_id(self):
-        """The ID of the session authenticating this request, once `viewer()` has been awaited."""
+        """The session authenticating this request (once `viewer()` has been awaited), or the one a
+        sign-in in this operation just started."""
+        if self._started_session_id is not None:
+            return self._started_session_id
         if self._viewer is None or not self._viewer.done() or self._viewer.exception():
             return None
         viewer = self._viewer.result()

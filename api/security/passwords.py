@@ -1,38 +1,62 @@
-"""Argon2id password hashing, run in worker threads so the event loop keeps serving."""
+"""Argon2id password hashing, run in worker threads so the event loop keeps serving other requests."""
 
 from __future__ import annotations
 
 import asyncio
+import os
+import weakref
+from dataclasses import dataclass
 from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from api.settings import get_settings
+from api.settings import Settings, get_settings
 
 
-@lru_cache
-def _hasher() -> PasswordHasher:
-    settings = get_settings()
+@dataclass(frozen=True)
+class Argon2Params:
+    time_cost: int
+    memory_cost: int
+    parallelism: int
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> Argon2Params:
+        settings = settings or get_settings()
+        return cls(settings.argon2_time_cost, settings.argon2_memory_cost, settings.argon2_parallelism)
+
+
+@lru_cache(maxsize=8)
+def _hasher(params: Argon2Params) -> PasswordHasher:
     return PasswordHasher(
-        time_cost=settings.argon2_time_cost,
-        memory_cost=settings.argon2_memory_cost,
-        parallelism=settings.argon2_parallelism,
+        time_cost=params.time_cost, memory_cost=params.memory_cost, parallelism=params.parallelism
     )
 
 
-@lru_cache
-def _dummy_hash() -> str:
-    return _hasher().hash("usergraph dummy password, never anyone's")
+@lru_cache(maxsize=8)
+def _dummy_hash(params: Argon2Params) -> str:
+    return _hasher(params).hash("usergraph dummy password, never anyone's")
 
 
-def hash_password_sync(password: str) -> str:
-    return _hasher().hash(password)
+def hash_password_sync(password: str, params: Argon2Params | None = None) -> str:
+    return _hasher(params or Argon2Params.from_settings()).hash(password)
 
 
-def verify_password_sync(password_hash: str, password: str) -> tuple[bool, str | None]:
-    """(matches, new hash when the stored one used outdated parameters)."""
-    hasher = _hasher()
+def verify_password_sync(
+    password_hash: str | None, password: str, params: Argon2Params | None = None
+) -> tuple[bool, str | None]:
+    """(matches, new hash when the stored one used outdated parameters).
+
+    With no hash (unknown email) a dummy is verified, so that case takes as long as a wrong password.
+    """
+    params = params or Argon2Params.from_settings()
+    hasher = _hasher(params)
+    if password_hash is None:
+        try:
+            hasher.verify(_dummy_hash(params), password)
+        except VerifyMismatchError:
+            pass
+        return False, None
     try:
         hasher.verify(password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
@@ -40,13 +64,26 @@ def verify_password_sync(password_hash: str, password: str) -> tuple[bool, str |
     return True, hasher.hash(password) if hasher.check_needs_rehash(password_hash) else None
 
 
-async def hash_password(password: str) -> str:
-    return await asyncio.to_thread(hash_password_sync, password)
+async def hash_password(password: str, params: Argon2Params | None = None) -> str:
+    return await asyncio.to_thread(hash_password_sync, password, params)
 
 
-async def verify_password(password_hash: str | None, password: str) -> tuple[bool, str | None]:
-    """Verify against `password_hash`; with None (unknown email) verify a dummy so both take as long."""
-    if password_hash is None:
-        await asyncio.to_thread(verify_password_sync, _dummy_hash(), password)
-        return False, None
-    return await asyncio.to_thread(verify_password_sync, password_hash, password)
+async def verify_password(
+    password_hash: str | None, password: str, params: Argon2Params | None = None
+) -> tuple[bool, str | None]:
+    return await asyncio.to_thread(verify_password_sync, password_hash, password, params)
+
+
+# Password work is CPU-bound: more concurrent hashes than cores only make each slower, and every
+# waiting sign-in would hold a pooled database connection. Flows that hash take a slot first.
+_SLOTS = max(2, os.cpu_count() or 2)
+_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
+
+
+def hashing_slot() -> asyncio.Semaphore:
+    """The running loop's limit on concurrent password flows: `async with hashing_slot(): ...`."""
+    loop = asyncio.get_running_loop()
+    slot = _slots.get(loop)
+    if slot is None:
+        slot = _slots[loop] = asyncio.Semaphore(_SLOTS)
+    return slot

@@ -6,11 +6,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.security.tokens import hash_token, is_plausible_token, new_token
-from db.models import Session, User
+from db.models import Role, Session, User
+from db.services.errors import ErrorCode, Problem, Rejected
 from db.types import utcnow
 
 _USER_AGENT_MAX = 512
@@ -104,4 +105,33 @@ async def revoke_sessions(
     if except_session_id is not None:
         statement = statement.where(Session.id != except_session_id)
     result = await session.execute(statement)
+    return result.rowcount or 0
+
+
+async def revoke_session(
+    session: AsyncSession,
+    *,
+    session_id: uuid.UUID | None,
+    actor: User,
+    field: tuple[str, ...] | None = ("id",),
+    now: datetime | None = None,
+) -> Session:
+    """Revoke one session of `actor` (any session, for an admin); an already ended one stays as it is.
+
+    Another user's session is NOT_FOUND for a non-admin, exactly like one that does not exist.
+    """
+    login = await session.get(Session, session_id) if session_id else None
+    if login is None or (login.user_id != actor.id and actor.role is not Role.ADMIN):
+        raise Rejected(Problem(ErrorCode.NOT_FOUND, "No such session", field))
+    if login.revoked_at is None:
+        login.revoked_at = now or utcnow()
+        await session.flush()
+    return login
+
+
+async def purge_ended_sessions(session: AsyncSession, *, ended_before: datetime) -> int:
+    """Delete sessions revoked or expired before `ended_before`; returns how many."""
+    result = await session.execute(
+        delete(Session).where(or_(Session.revoked_at < ended_before, Session.expires_at < ended_before))
+    )
     return result.rowcount or 0

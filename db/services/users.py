@@ -1,4 +1,4 @@
-"""Creating and finding users."""
+"""Creating, finding and editing users."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.security.passwords import hash_password
+from api.security.passwords import Argon2Params, hash_password
 from db.models import Role, User
 from db.services.errors import ErrorCode, Problem, Rejected
-from db.services.validation import check_password, normalize_email, normalize_name
+from db.services.validation import check_password, normalize_email, normalize_image, normalize_name
 
 EMAIL_TAKEN = "An account with this email already exists"
 
@@ -37,6 +37,7 @@ async def create_user(
     role: Role = Role.USER,
     email_verified: bool = False,
     field_prefix: tuple[str, ...] = ("input",),
+    password_params: Argon2Params | None = None,
 ) -> User:
     """Validate every field at once, hash the password off the loop and insert; raises `Rejected`."""
     normalized_email, email_problem = normalize_email(email, (*field_prefix, "email"))
@@ -54,6 +55,29 @@ async def create_user(
         name=normalized_name,
         role=role,
         email_verified=email_verified,
-        password_hash=await hash_password(password),
+        password_hash=await hash_password(password, password_params),
     )
     return await insert_user(session, user, field=(*field_prefix, "email"))
+
+
+async def update_profile(
+    session: AsyncSession,
+    *,
+    user: User,
+    name: str | None = None,
+    image: str | None = None,
+    update_image: bool = False,
+    field_prefix: tuple[str, ...] = ("input",),
+) -> User:
+    """Change the name (when given) and the image (when `update_image`; None or "" removes it)."""
+    new_name, name_problem = normalize_name(name, (*field_prefix, "name")) if name is not None else (None, None)
+    new_image, image_problem = normalize_image(image, (*field_prefix, "image"))
+    problems = [p for p in (name_problem, image_problem if update_image else None) if p]
+    if problems:
+        raise Rejected(*problems)
+    if name is not None:
+        user.name = new_name
+    if update_image:
+        user.image = new_image
+    await session.flush()
+    return user

@@ -23,7 +23,8 @@ class SignInInput:
 @strawberry.input
 class UpdateViewerInput:
     name: str | None = None
-    image: str | None = None
+    # UNSET (absent) leaves the image alone; an explicit null removes it.
+    image: str | None = strawberry.UNSET
 
 
 @strawberry.input

@@ -1,0 +1,56 @@
+"""signUp, signIn and signOut: thin wrappers over `db.services.auth` that also manage the cookie."""
+
+from __future__ import annotations
+
+import strawberry
+
+from db.services import auth
+from db.services.errors import Rejected
+from db.services.sessions import revoke_session
+from schema.context import Context
+from schema.permissions import require_viewer
+from schema.types.inputs import SignInInput, SignUpInput
+from schema.types.payloads import AuthPayload, SessionPayload, user_errors
+
+
+def _signed_in(context: Context, signed_in: auth.SignedIn) -> AuthPayload:
+    context.start_session(signed_in)
+    return AuthPayload(token=signed_in.token, session=signed_in.session, user=signed_in.user)
+
+
+@strawberry.type
+class AuthMutations:
+    @strawberry.mutation
+    async def sign_up(self, info: strawberry.Info[Context], input: SignUpInput) -> AuthPayload:
+        context = info.context
+        try:
+            async with context.db() as session:
+                signed_in = await auth.sign_up(
+                    session, settings=context.settings, email=input.email, password=input.password,
+                    name=input.name, client=context.client(),
+                )
+        except Rejected as rejected:
+            return AuthPayload(errors=user_errors(rejected))
+        return _signed_in(context, signed_in)
+
+    @strawberry.mutation
+    async def sign_in(self, info: strawberry.Info[Context], input: SignInInput) -> AuthPayload:
+        context = info.context
+        try:
+            async with context.db() as session:
+                signed_in = await auth.sign_in(
+                    session, settings=context.settings, email=input.email, password=input.password,
+                    client=context.client(),
+                )
+        except Rejected as rejected:
+            return AuthPayload(errors=user_errors(rejected))
+        return _signed_in(context, signed_in)
+
+    @strawberry.mutation(description="Revokes the session that authenticates this request.")
+    async def sign_out(self, info: strawberry.Info[Context]) -> SessionPayload:
+        context = info.context
+        context.end_session()  # even when the cookie no longer authenticates, the browser should drop it
+        viewer = await require_viewer(info)
+        async with context.db() as session:
+            login = await revoke_session(session, session_id=viewer.session.id, actor=viewer.user, field=None)
+        return SessionPayload(session=login)
