@@ -1,13 +1,15 @@
-"""The `usergraph` command line: serve, migrate, create-admin, export-schema."""
+"""The `usergraph` command line: serve, migrate, create-admin, export-schema, purge-sessions."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import logging
+import re
 import sys
 import time
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from pathlib import Path
 
 from api.settings import Settings, get_settings
@@ -123,6 +125,49 @@ def cmd_export_schema(args: argparse.Namespace, settings: Settings) -> None:
         print(f"wrote {args.output}", file=sys.stderr)
 
 
+_DURATION = re.compile(r"^\s*(\d+)\s*([dhm])\s*$")
+_UNITS = {"d": "days", "h": "hours", "m": "minutes"}
+
+
+def parse_duration(text: str) -> timedelta:
+    """`30d`, `12h` or `90m`."""
+    match = _DURATION.match(text)
+    if not match:
+        raise CommandError(f"invalid duration {text!r}: use a whole number with d, h or m (30d, 12h, 90m)")
+    return timedelta(**{_UNITS[match[2]]: int(match[1])})
+
+
+def cmd_purge_sessions(args: argparse.Namespace, settings: Settings) -> None:
+    from db.engine import Database
+    from db.services.rate_limit import SignInLimits, purge_failures
+    from db.services.sessions import purge_ended_sessions
+    from db.types import utcnow
+    from sqlalchemy.exc import SQLAlchemyError
+
+    older_than = parse_duration(args.older_than)
+    _check_database_url(settings)
+
+    async def run() -> tuple[int, int]:
+        database = Database.from_settings(settings)
+        now = utcnow()
+        try:
+            async with database.sessionmaker() as session:
+                sessions = await purge_ended_sessions(session, ended_before=now - older_than)
+                # Failures older than the limiter's window no longer count for anything.
+                failures = await purge_failures(session, before=now - SignInLimits.from_settings(settings).window)
+                await session.commit()
+                return sessions, failures
+        finally:
+            await database.dispose()
+
+    try:
+        sessions, failures = asyncio.run(run())
+    except (OSError, SQLAlchemyError) as error:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise CommandError(f"database error: {reason}") from None
+    print(f"deleted {sessions} ended session(s) and {failures} old sign-in failure record(s)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="usergraph", description="GraphQL user-management API.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -147,6 +192,15 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export-schema", help="print the GraphQL schema (SDL)")
     export.add_argument("--output", "-o", help="write to this file instead of standard output")
     export.set_defaults(handler=cmd_export_schema)
+
+    purge = commands.add_parser(
+        "purge-sessions", help="delete sessions that ended (revoked or expired) long ago, and old rate-limit records"
+    )
+    purge.add_argument(
+        "--older-than", default="30d", metavar="DURATION",
+        help="how long ago they ended: 30d, 12h, 90m (default 30d)",
+    )
+    purge.set_defaults(handler=cmd_purge_sessions)
     return parser
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.security.tokens import hash_token, is_plausible_token, new_token
-from db.models import Role, Session, User
+from db.models import Role, Session, SessionStatus, User
 from db.services.errors import ErrorCode, Problem, Rejected
 from db.types import utcnow
 
@@ -123,8 +123,9 @@ async def revoke_session(
     login = await session.get(Session, session_id) if session_id else None
     if login is None or (login.user_id != actor.id and actor.role is not Role.ADMIN):
         raise Rejected(Problem(ErrorCode.NOT_FOUND, "No such session", field))
-    if login.revoked_at is None:
-        login.revoked_at = now or utcnow()
+    now = now or utcnow()
+    if login.status_at(now) is SessionStatus.ACTIVE:
+        login.revoked_at = now
         await session.flush()
     return login
 
