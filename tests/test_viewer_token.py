@@ -30,9 +30,18 @@ async def test_bearer_token_authenticates(client, database):
 
 async def test_cookie_authenticates(client, database, settings):
     _, _, token = await make_session(database)
-    response = await client.post("/graphql", json={"query": "{ viewer { email } }"},
-                                 cookies={settings.cookie_name: token})
+    client.cookies.set(settings.cookie_name, token)
+    response = await client.post("/graphql", json={"query": "{ viewer { email } }"})
     assert response.json() == {"data": {"viewer": {"email": "ann@example.com"}}}
+
+
+@pytest.mark.parametrize("cookie", ["nonsense", "A" * 43, "x" * 5000, '"quoted;value"', "%00%ff"])
+async def test_bad_cookies_are_anonymous(client, database, settings, cookie):
+    await make_session(database)
+    client.cookies.set(settings.cookie_name, cookie)
+    response = await client.post("/graphql", json={"query": "{ viewer { email } }"})
+    assert response.status_code == 200
+    assert response.json() == {"data": {"viewer": None}}
 
 
 @pytest.mark.parametrize("header", ["Bearer nonsense", "Bearer " + "A" * 43, "Basic abc", "Bearer ", ("Bearer " + "\u00e9" * 30).encode("latin-1")])
