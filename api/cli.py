@@ -138,11 +138,12 @@ def parse_duration(text: str) -> timedelta:
 
 
 def cmd_purge_sessions(args: argparse.Namespace, settings: Settings) -> None:
+    from sqlalchemy.exc import SQLAlchemyError
+
     from db.engine import Database
     from db.services.rate_limit import SignInLimits, purge_failures
     from db.services.sessions import purge_ended_sessions
     from db.types import utcnow
-    from sqlalchemy.exc import SQLAlchemyError
 
     older_than = parse_duration(args.older_than)
     _check_database_url(settings)

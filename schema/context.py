@@ -95,7 +95,10 @@ class Context(BaseContext):
             return Client()
         host = request.client.host if request.client else None
         user_agent = request.headers.get("user-agent") or None
-        return Client(ip_address=host[:_IP_MAX] if host else None, user_agent=user_agent and user_agent[:_USER_AGENT_MAX])
+        return Client(
+            ip_address=host[:_IP_MAX] if host else None,
+            user_agent=user_agent and user_agent[:_USER_AGENT_MAX],
+        )
 
     def start_session(self, signed_in: SignedIn) -> None:
         """Set the session cookie for a new session, which is the current one from now on."""

@@ -6,7 +6,7 @@ from datetime import timedelta
 from sqlalchemy import update
 
 from db.models import Role, Session, User
-from db.services.sessions import SessionPolicy, authenticate
+from db.services.sessions import SessionPolicy, authenticate, create_session
 from db.types import utcnow
 from schema.relay import to_global_id
 from tests.support.auth import VIEWER, sign_in, sign_up
@@ -71,14 +71,13 @@ async def test_sliding_expiry_refreshes_the_cookie_too(client, database, setting
 async def test_expiry_and_refresh_follow_the_clock_given(database):
     """The service takes `now`, so its rules can be checked at any moment of a session's life."""
     policy = SessionPolicy(ttl=timedelta(days=30), refresh_after=timedelta(days=1))
-    from db.services.sessions import create_session
-
     start = utcnow()
     async with database.sessionmaker() as session:
         user = User(email="clock@example.com", name="Clock", password_hash="x")
         session.add(user)
         await session.flush()
-        login, token = await create_session(session, user=user, policy=policy, ip_address=None, user_agent=None, now=start)
+        _, token = await create_session(session, user=user, policy=policy, ip_address=None, user_agent=None,
+                                        now=start)
         await session.commit()
 
     async def at(moment):

@@ -23,7 +23,7 @@ async def make_session(database, *, email="ann@example.com", now=None):
 
 
 async def test_bearer_token_authenticates(client, database):
-    user, _, token = await make_session(database)
+    _, _, token = await make_session(database)
     body = await client.gql("{ viewer { email } }", token=token)
     assert body == {"data": {"viewer": {"email": "ann@example.com"}}}
 

@@ -102,8 +102,8 @@ async def change_password(
     async with hashing_slot():
         await _check_password(
             session, settings=settings, email=user.email, user=user, password=current_password,
-            client=client, failure=Problem(ErrorCode.INVALID_CREDENTIALS, WRONG_PASSWORD, ("input", "currentPassword")),
-            also=weak,
+            client=client, also=weak,
+            failure=Problem(ErrorCode.INVALID_CREDENTIALS, WRONG_PASSWORD, ("input", "currentPassword")),
         )
         if weak:
             raise Rejected(weak)
