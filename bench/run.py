@@ -42,6 +42,7 @@ class Row:
     server: str
     result: wrk.WrkResult | None
     rss_mib: float | None
+    cpu_ms: float | None = None
     note: str = ""
 
 
@@ -60,15 +61,25 @@ def probe(server: servers.Server, query: str, token: str | None, variables: dict
 def measure(server, label, query, token, args, *, reference=None) -> tuple[Row, dict | None]:
     problem, body = probe(server, query, token)
     if problem:
-        return Row(label, server.name, None, None, f"n/a ({problem})"), None
+        return Row(label, server.name, None, None, None, f"n/a ({problem})"), None
     note = ""
     if reference is not None:
         note = "same JSON as baseline" if reference == body else "JSON differs from baseline"
-    result = wrk.run(server.graphql_url, query, token, seconds=args.seconds, warmup=args.warmup,
-                     connections=args.connections)
+    result, cpu_ms = load(server, query, token, args)
     if result.errors:
         note = f"{note}; {result.errors} errors".lstrip("; ")
-    return Row(label, server.name, result, server.rss_mib(), note), body
+    return Row(label, server.name, result, server.rss_mib(), cpu_ms, note), body
+
+
+def load(server, query, token, args) -> tuple[wrk.WrkResult, float]:
+    """Warm up, then measure; also the server's CPU time per request during the measured run, which
+    (unlike requests/s) barely depends on what else the shared machine is doing."""
+    if args.warmup > 0:
+        wrk.run(server.graphql_url, query, token, seconds=args.warmup, connections=args.connections, latency=False)
+    cpu_before = server.cpu_seconds()
+    result = wrk.run(server.graphql_url, query, token, seconds=args.seconds, connections=args.connections)
+    cpu_ms = (server.cpu_seconds() - cpu_before) * 1000 / max(result.requests, 1)
+    return result, cpu_ms
 
 
 def usergraph_env(url: str, **extra: str) -> dict[str, str]:
@@ -92,8 +103,7 @@ def sign_in_p99(server, token, url, args) -> str:
         cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE, text=True,
     )
     try:
-        result = wrk.run(server.graphql_url, operations.VIEWER, token, seconds=args.seconds,
-                         warmup=args.warmup, connections=args.connections)
+        result, _ = load(server, operations.VIEWER, token, args)
     finally:
         output, _ = load.communicate(timeout=120)
     sign_ins = json.loads(output.strip().splitlines()[-1]) if output.strip() else {}
@@ -111,9 +121,9 @@ def tiny_query(server, args) -> str:
     problem, _ = probe(server, operations.TINY, None)
     if problem:
         return f"n/a ({problem})"
-    result = wrk.run(server.graphql_url, operations.TINY, None, seconds=args.seconds, warmup=args.warmup,
-                     connections=args.connections)
-    return f"p50 {result.p50_ms:.2f} ms, p99 {result.p99_ms:.2f} ms, {result.requests_per_s:,.0f} req/s"
+    result, cpu_ms = load(server, operations.TINY, None, args)
+    return (f"p50 {result.p50_ms:.2f} ms, p99 {result.p99_ms:.2f} ms, {result.requests_per_s:,.0f} req/s, "
+            f"server CPU {cpu_ms:.2f} ms/request")
 
 
 def run_usergraph(url, token, args, references) -> tuple[list[Row], dict[str, str]]:
@@ -183,19 +193,23 @@ def fmt(value: float | None, digits: int = 1) -> str:
 
 
 def report(rows: list[Row], extras: dict[str, str], statements: dict, header: str, args) -> str:
-    lines = [header, "", "| operation | server | req/s | p50 ms | p99 ms | RSS MiB | note |", "|---|---|--:|--:|--:|--:|---|"]
+    lines = [header, "", "| operation | server | req/s | p50 ms | p99 ms | RSS MiB | CPU ms/req | note |",
+             "|---|---|--:|--:|--:|--:|--:|---|"]
     for row in rows:
         r = row.result
         lines.append(f"| {row.operation} | {row.server} | {fmt(r and r.requests_per_s, 0)} | "
-                     f"{fmt(r and r.p50_ms, 2)} | {fmt(r and r.p99_ms, 2)} | {fmt(row.rss_mib)} | {row.note} |")
+                     f"{fmt(r and r.p50_ms, 2)} | {fmt(r and r.p99_ms, 2)} | {fmt(row.rss_mib)} | "
+                     f"{fmt(row.cpu_ms, 2)} | {row.note} |")
     for label, _ in OPERATIONS.values():
-        pair = {row.server: row.result for row in rows if row.operation == label}
-        if pair.get("usergraph") and pair.get("baseline"):
+        pair = {row.server: row for row in rows if row.operation == label}
+        if all(pair.get(name) and pair[name].result for name in ("usergraph", "baseline")):
             ug, base = pair["usergraph"], pair["baseline"]
-            lines.append(f"| {label} | usergraph / baseline | {ug.requests_per_s / base.requests_per_s:.3f}x | "
-                         f"{ug.p50_ms / base.p50_ms:.1f}x | {ug.p99_ms / base.p99_ms:.1f}x | | |")
+            lines.append(
+                f"| {label} | usergraph / baseline | {ug.result.requests_per_s / base.result.requests_per_s:.3f}x | "
+                f"{ug.result.p50_ms / base.result.p50_ms:.1f}x | {ug.result.p99_ms / base.result.p99_ms:.1f}x | "
+                f"{ug.rss_mib / base.rss_mib:.1f}x | {ug.cpu_ms / base.cpu_ms:.1f}x | |")
         elif any(row.operation == label for row in rows):
-            lines.append(f"| {label} | usergraph / baseline | n/a | | | | |")
+            lines.append(f"| {label} | usergraph / baseline | n/a | | | | | |")
     lines.append("")
     if statements:
         counts = ", ".join(f"{name}: {value}" for name, value in statements.items())
@@ -206,7 +220,8 @@ def report(rows: list[Row], extras: dict[str, str], statements: dict, header: st
         lines.append(f"- `{{ __typename }}` on usergraph (as configured): {extras['tiny']}")
         lines.append(f"- `{{ __typename }}` with / without parser+validation caches: {extras['tiny caches']}")
     lines.append(f"- wrk -t2 -c{args.connections}, {args.warmup:g} s warm-up then {args.seconds:g} s measured, "
-                 "one uvicorn worker per server, loopback; RSS read from /proc after the run")
+                 "one uvicorn worker per server, loopback; RSS read from /proc after the run; "
+                 "CPU ms/req = server process CPU time during the measured run / requests")
     return "\n".join(lines) + "\n"
 
 
