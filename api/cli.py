@@ -178,6 +178,8 @@ def cmd_seed(args: argparse.Namespace, settings: Settings) -> None:
         result = asyncio.run(run())
     except Exception as error:  # noqa: BLE001 - a missing table or a lost connection, said on one line
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        if "no such table" in reason or "does not exist" in reason:
+            reason += " (run `usergraph migrate` first)"
         raise CommandError(f"nothing was seeded: {reason}") from None
     print(f"seeded {result.users} users and {result.sessions} sessions in {time.monotonic() - started:.1f}s")
     print(f"every demo user's password: {DEMO_PASSWORD}")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -11,7 +13,14 @@ from api.security.passwords import hash_password_sync, verify_password_sync
 from db.models import Role, Session, SessionStatus, User
 from db.services.seed import ADMIN_EMAIL, DEMO_PASSWORD, seed_demo_data
 from db.types import utcnow
-from tests.test_cli import run
+from tests.support.server import ROOT, usergraph_command
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        usergraph_command(*args), capture_output=True, text=True, timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
 
 
 async def _seed(database, users: int, sessions_per_user: int, **kwargs):
@@ -116,3 +125,18 @@ def test_seed_command_refuses_negative_counts_on_one_line():
 
     assert result.returncode == 1
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+def test_seed_command_on_an_unmigrated_database_says_what_to_do(tmp_path):
+    result = subprocess.run(
+        usergraph_command("seed", "--users", "3"), capture_output=True, text=True, timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"},
+    )
+
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1 and "usergraph migrate" in result.stderr
+
+
+def test_seed_command_has_help():
+    result = run("seed", "--help")
+    assert result.returncode == 0 and "--sessions-per-user" in result.stdout
