@@ -217,8 +217,13 @@ def report(rows: list[Row], extras: dict[str, str], statements: dict, header: st
             lines.append(f"| {label} | usergraph / baseline | n/a | | | | | |")
     lines.append("")
     if statements:
-        counts = ", ".join(f"{name}: {value}" for name, value in statements.items())
-        lines.append(f"- SQL statements per request (usergraph, in-process, no BEGIN/COMMIT): {counts}")
+        counts = "; ".join(
+            f"{name}: {value['statements']} statements, {value['round_trips']} round trips"
+            if isinstance(value, dict) else f"{name}: {value}"
+            for name, value in statements.items()
+        )
+        lines.append(f"- SQL per request (usergraph, in-process; round trips include BEGIN/COMMIT and the "
+                     f"pool pre-ping): {counts}")
     if "signin" in extras:
         lines.append(f"- (a) viewer while {SIGN_IN_CLIENTS} clients sign in continuously: {extras['signin']}")
     if "tiny" in extras:
