@@ -1,4 +1,4 @@
-"""The `usergraph` command line: serve, migrate, create-admin, export-schema, purge-sessions."""
+"""The `usergraph` command line: serve, migrate, create-admin, export-schema, purge-sessions, seed."""
 
 from __future__ import annotations
 
@@ -167,6 +167,70 @@ def cmd_purge_sessions(args: argparse.Namespace, settings: Settings) -> None:
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise CommandError(f"database error: {reason}") from None
     print(f"deleted {sessions} ended session(s) and {failures} old sign-in failure record(s)")
+def _progress_bar(label: str) -> Callable[[int, int], None]:
+    """A one-line text progress bar on stderr (redrawn in place on a terminal, every 10% otherwise)."""
+    tty = sys.stderr.isatty()
+    shown = {"step": -1}
+
+    def show(done: int, total: int) -> None:
+        fraction = done / total if total else 1.0
+        step = int(fraction * (100 if tty else 10))
+        if step == shown["step"]:
+            return
+        shown["step"] = step
+        bar = "#" * int(fraction * 30)
+        line = f"{label} [{bar:<30}] {fraction:4.0%} {done}/{total}"
+        sys.stderr.write(f"\r{line}" if tty else f"{line}\n")
+        if tty and done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return show
+
+
+def cmd_seed(args: argparse.Namespace, settings: Settings) -> None:
+    from datetime import timedelta
+
+    from api.security.passwords import hash_password_sync
+    from db.services.seed import ADMIN_EMAIL, DEMO_PASSWORD, seed_demo_data
+
+    if args.users < 0 or args.sessions_per_user < 0:
+        raise CommandError("--users and --sessions-per-user must not be negative")
+    _check_database_url(settings)
+
+    async def run():
+        from db.engine import Database
+
+        database = Database.from_settings(settings)
+        try:
+            async with database.sessionmaker() as session:
+                result = await seed_demo_data(
+                    session,
+                    users=args.users,
+                    sessions_per_user=args.sessions_per_user,
+                    password_hash=hash_password_sync(DEMO_PASSWORD),
+                    session_ttl=timedelta(days=settings.session_ttl_days),
+                    progress=_progress_bar("seeding users"),
+                )
+                await session.commit()
+                return result
+        finally:
+            await database.dispose()
+
+    started = time.monotonic()
+    try:
+        result = asyncio.run(run())
+    except Exception as error:  # noqa: BLE001 - a missing table or a lost connection, said on one line
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        if "no such table" in reason or "does not exist" in reason:
+            reason += " (run `usergraph migrate` first)"
+        raise CommandError(f"nothing was seeded: {reason}") from None
+    print(f"seeded {result.users} users and {result.sessions} sessions in {time.monotonic() - started:.1f}s")
+    print(f"every demo user's password: {DEMO_PASSWORD}")
+    if result.admin_created:
+        print(f"admin: {ADMIN_EMAIL} / {DEMO_PASSWORD}")
+    else:
+        print(f"admin: {ADMIN_EMAIL} already existed; its password is unchanged")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -202,6 +266,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="how long ago they ended: 30d, 12h, 90m (default 30d)",
     )
     purge.set_defaults(handler=cmd_purge_sessions)
+
+    seed = commands.add_parser("seed", help="add demo users and sessions (appends; one shared password)")
+    seed.add_argument("--users", type=int, required=True, help="how many users to add")
+    seed.add_argument("--sessions-per-user", type=int, default=3, help="sessions per user (default 3)")
+    seed.set_defaults(handler=cmd_seed)
     return parser
 
 
