@@ -6,6 +6,7 @@ import strawberry
 from strawberry.schema.config import StrawberryConfig
 
 from schema.extensions import DatabaseTransaction
+from schema.observability import RecordOperation
 from schema.queries import Query
 from schema.types.session import Session
 from schema.types.user import User
@@ -15,6 +16,7 @@ def build_schema() -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         types=[User, Session],
-        extensions=[DatabaseTransaction],
+        # RecordOperation after DatabaseTransaction: it finishes first, while the session is open.
+        extensions=[DatabaseTransaction, RecordOperation],
         config=StrawberryConfig(auto_camel_case=True),
     )
