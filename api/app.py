@@ -8,8 +8,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from api import health
+from api import health, metrics
 from api.graphql import create_graphql_router
+from api.middleware.access_log import AccessLogMiddleware
 from api.middleware.request_id import RequestIdMiddleware
 from api.settings import Settings, get_settings
 from db.engine import Database
@@ -21,10 +22,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.database = Database.from_settings(settings)
+        metrics.track_pool(app.state.database.engine)
         try:
             yield
         finally:
             await app.state.database.dispose()
+            metrics.process_stopped()
 
     app = FastAPI(
         title="usergraph",
@@ -42,8 +45,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_methods=["GET", "POST", "OPTIONS"],
         allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
     )
+    app.add_middleware(AccessLogMiddleware, log_requests=settings.access_log)
     # Outermost, so every response (CORS refusals included) carries the request ID.
     app.add_middleware(RequestIdMiddleware)
     app.include_router(health.router)
+    if settings.metrics_enabled:
+        app.include_router(metrics.create_metrics_router(settings.metrics_token))
+    if settings.test_endpoints and not settings.is_production:
+        from api import debug
+
+        app.include_router(debug.router)
     app.include_router(create_graphql_router(settings), prefix="/graphql")
     return app

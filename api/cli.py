@@ -5,10 +5,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import re
+import shutil
 import sys
+import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -67,20 +71,42 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> None:
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
     import uvicorn
 
+    from api.logging import logging_config
+
     _check_database_url(settings)
     if not args.no_migrate:
-        migrate(settings)
-    uvicorn.run(
-        "api.app:create_app",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        proxy_headers=True,
-        forwarded_allow_ips=settings.forwarded_allow_ips,
-        log_level="debug" if settings.debug else "info",
-        timeout_graceful_shutdown=30,
-    )
+        migrate(settings)  # once, here, before any worker starts
+    with _metrics_shared_between(args.workers):
+        uvicorn.run(
+            "api.app:create_app",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            proxy_headers=True,
+            forwarded_allow_ips=settings.forwarded_allow_ips,
+            log_config=logging_config(settings),
+            log_level=settings.log_level.lower(),
+            access_log=False,  # api/middleware/access_log.py writes one richer line per request
+            timeout_graceful_shutdown=30,
+        )
+
+
+@contextmanager
+def _metrics_shared_between(workers: int) -> Iterator[None]:
+    """Give several workers a fresh prometheus-client multiprocess directory (unless the operator set
+    one), so that /metrics, answered by any one worker, counts the requests of all of them."""
+    variable = "PROMETHEUS_MULTIPROC_DIR"
+    if workers <= 1 or os.environ.get(variable):
+        yield
+        return
+    directory = tempfile.mkdtemp(prefix="usergraph-metrics-")
+    os.environ[variable] = directory  # inherited by the worker processes uvicorn spawns
+    try:
+        yield
+    finally:
+        del os.environ[variable]
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def cmd_create_admin(args: argparse.Namespace, settings: Settings) -> None:
@@ -275,12 +301,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from api.logging import configure_logging
+
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    settings = get_settings()
+    configure_logging(settings)
     handler: Callable[[argparse.Namespace, Settings], None] = args.handler
     try:
-        handler(args, get_settings())
+        handler(args, settings)
     except (CommandError, DatabaseURLError) as error:
         print(f"usergraph {args.command}: {error}", file=sys.stderr)
         return 1

@@ -72,6 +72,31 @@ class Settings(BaseSettings):
     def migration_url(self) -> str:
         return self.direct_url or self.database_url
 
+    # --- Operations (issue 8): logs, metrics, test-only endpoints ---------------------------------
+    log_format: Literal["json", "text"] | None = None  # default: text in development, JSON in production
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    access_log: bool = True
+    metrics_enabled: bool = True
+    metrics_token: str | None = None  # when set, /metrics wants `Authorization: Bearer <token>`
+    # Mounts /debug/sleep for the graceful-shutdown test; never mounted in production.
+    test_endpoints: bool = False
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_log_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("metrics_token", mode="before")
+    @classmethod
+    def _blank_token_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def resolved_log_format(self) -> Literal["json", "text"]:
+        if self.log_format is not None:
+            return self.log_format
+        return "json" if self.is_production else "text"
+
 
 @lru_cache
 def get_settings() -> Settings:

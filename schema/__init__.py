@@ -7,6 +7,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from schema.extensions import DatabaseTransaction
 from schema.mutations import Mutation
+from schema.observability import RecordOperation
 from schema.queries import Query
 from schema.types.session import Session
 from schema.types.user import User
@@ -17,6 +18,7 @@ def build_schema() -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         types=[User, Session],
-        extensions=[DatabaseTransaction],
+        # RecordOperation after DatabaseTransaction: it finishes first, while the session is open.
+        extensions=[DatabaseTransaction, RecordOperation],
         config=StrawberryConfig(auto_camel_case=True),
     )

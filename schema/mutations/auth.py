@@ -5,7 +5,8 @@ from __future__ import annotations
 import strawberry
 
 from db.services import auth
-from db.services.errors import Rejected
+from api import metrics
+from db.services.errors import ErrorCode, Rejected
 from db.services.sessions import revoke_session
 from schema.context import Context
 from schema.permissions import require_viewer
@@ -16,6 +17,14 @@ from schema.types.payloads import AuthPayload, SessionPayload, user_errors
 def _signed_in(context: Context, signed_in: auth.SignedIn) -> AuthPayload:
     context.start_session(signed_in)
     return AuthPayload(token=signed_in.token, session=signed_in.session, user=signed_in.user)
+
+
+def _count_sign_in_refusal(rejected: Rejected) -> None:
+    for problem in rejected.problems:
+        if problem.code is ErrorCode.RATE_LIMITED:
+            metrics.record_rate_limit_hit()
+        else:
+            metrics.record_sign_in_failure(reason=problem.code.value.lower())
 
 
 @strawberry.type
@@ -43,6 +52,7 @@ class AuthMutations:
                     client=context.client(),
                 )
         except Rejected as rejected:
+            _count_sign_in_refusal(rejected)
             return AuthPayload(errors=user_errors(rejected))
         return _signed_in(context, signed_in)
 

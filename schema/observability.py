@@ -1,0 +1,62 @@
+"""What the access log and the metrics need to know about a GraphQL operation: its name, whether it
+succeeded and who ran it, left on the HTTP request's scope state for `AccessLogMiddleware`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlalchemy import inspect
+from strawberry.extensions import SchemaExtension
+
+from schema.context import Context
+
+STATE_KEY = "graphql_operation"
+
+
+@dataclass(frozen=True)
+class OperationRecord:
+    name: str | None
+    outcome: Literal["ok", "error"]
+    user_id: str | None
+
+
+class RecordOperation(SchemaExtension):
+    """Record the operation on the request; listed after `DatabaseTransaction`, so it runs while the
+    operation's session is still open."""
+
+    async def on_operation(self) -> AsyncIterator[None]:
+        outcome: Literal["ok", "error"] = "error"
+        try:
+            yield
+            result = self.execution_context.result
+            if result is not None and not result.errors:
+                outcome = "ok"
+        finally:
+            await self._record(outcome)
+
+    async def _record(self, outcome: Literal["ok", "error"]) -> None:
+        context: Context = self.execution_context.context
+        request = context.request
+        if request is None:
+            return
+        try:
+            name = self.execution_context.operation_name
+        except Exception:  # noqa: BLE001 - a document that did not parse has no name to report
+            name = None
+        request.scope.setdefault("state", {})[STATE_KEY] = OperationRecord(
+            name=name, outcome=outcome, user_id=await _resolved_user_id(context)
+        )
+
+
+async def _resolved_user_id(context: Context) -> str | None:
+    """The viewer's user ID if the operation authenticated one; never authenticates just to log."""
+    if context.current_session_id is None:
+        return None
+    viewer = await context.viewer()  # already resolved: no I/O
+    if viewer is None:
+        return None
+    # The identity survives a rollback that expired the row's attributes.
+    identity = inspect(viewer.user).identity
+    return str(identity[0]) if identity else None
