@@ -6,7 +6,9 @@ import strawberry
 from strawberry.schema.config import StrawberryConfig
 
 from schema.extensions import DatabaseTransaction
+from schema.mutations import Mutation
 from schema.queries import Query
+from schema.scalars import SCALARS
 from schema.types.session import Session
 from schema.types.user import User
 
@@ -14,7 +16,8 @@ from schema.types.user import User
 def build_schema() -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
+        mutation=Mutation,
         types=[User, Session],
         extensions=[DatabaseTransaction],
-        config=StrawberryConfig(auto_camel_case=True),
+        config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALARS),
     )

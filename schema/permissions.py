@@ -1,0 +1,39 @@
+"""Who may do what: the one place resolvers ask about the viewer's rights."""
+
+from __future__ import annotations
+
+import uuid
+
+import strawberry
+
+from db.models import Role
+from schema.context import Viewer
+from schema.errors import Forbidden, Unauthenticated
+
+
+async def require_viewer(info: strawberry.Info) -> Viewer:
+    """The signed-in viewer; `UNAUTHENTICATED` for an anonymous request."""
+    viewer = await info.context.viewer()
+    if viewer is None:
+        raise Unauthenticated()
+    return viewer
+
+
+async def require_admin(info: strawberry.Info) -> Viewer:
+    """The signed-in viewer if an admin; `UNAUTHENTICATED` if anonymous, `FORBIDDEN` otherwise."""
+    viewer = await require_viewer(info)
+    if viewer.user.role != Role.ADMIN:
+        raise Forbidden()
+    return viewer
+
+
+def sees_user(viewer: Viewer, user_id: uuid.UUID) -> bool:
+    """A user sees itself and what belongs to it; an admin sees everyone."""
+    return viewer.user.id == user_id or viewer.user.role == Role.ADMIN
+
+
+async def require_self_or_admin(info: strawberry.Info, user_id: uuid.UUID) -> Viewer:
+    viewer = await require_viewer(info)
+    if not sees_user(viewer, user_id):
+        raise Forbidden()
+    return viewer
