@@ -37,7 +37,8 @@ def decode_cursor(ordering: Ordering, cursor: str, *, argument: str) -> tuple[An
         name, *values = json.loads(raw)
         if name != ordering.name or len(values) != len(ordering.keys):
             raise ValueError
-        return tuple(_decode_value(key.kind, key.nullable, value) for key, value in zip(ordering.keys, values))
+        pairs = zip(ordering.keys, values, strict=True)
+        return tuple(_decode_value(key.kind, key.nullable, value) for key, value in pairs)
     except (ValueError, TypeError, UnicodeError, binascii.Error, RecursionError):
         raise BadUserInput(f"Malformed or foreign cursor in {argument!r} (for this ordering)") from None
 

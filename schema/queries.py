@@ -7,7 +7,8 @@ import asyncio
 import strawberry
 
 from db import queries
-from db.models import Session as SessionRow, User as UserRow
+from db.models import Session as SessionRow
+from db.models import User as UserRow
 from schema.context import Viewer
 from schema.errors import BadUserInput
 from schema.pagination import MAX_PAGE_SIZE, page_request
@@ -63,7 +64,13 @@ class Query:
             return None
         return await info.context.loaders.user_by_id.load(user_id)
 
-    @strawberry.field(description="All users, keyset-paginated. Admins only.")
+    @strawberry.field(
+        description="All users, keyset-paginated. Admins only.\n\n"
+        "`first`/`last` default to 20 and must be 0-100; `first` with `last` is refused (BAD_USER_INPUT); "
+        "`before` alone gives the last page before it. Ties are broken by ID. EMAIL and NAME order "
+        "case-insensitively; users who never signed in sort after everyone else for LAST_SIGN_IN_AT ASC "
+        "(DESC is the exact reverse). Cursors belong to one ordering."
+    )
     async def users(
         self,
         info: strawberry.Info,

@@ -100,7 +100,7 @@ async def session_connection(
     position = decode_cursor(SESSION_ORDERING, after, argument="after") if after is not None else None
     rows = await loaders.session_page.load((user_id, limit + 1, position, status))
     cursors = [encode_cursor(SESSION_ORDERING, session_position(row)) for row in rows[:limit]]
-    edges = [SessionEdge(node=row, cursor=cursor) for row, cursor in zip(rows, cursors)]
+    edges = [SessionEdge(node=row, cursor=cursor) for row, cursor in zip(rows[:limit], cursors, strict=True)]
 
     async def newer_exist() -> bool:
         return await loaders.has_sessions_at_or_before.load((user_id, position, status))
@@ -123,7 +123,7 @@ async def user_connection(
         page = await fetch_page(session, statement, ordering=ordering, request=request)
     context.loaders.prime_users([row for row, _ in page.rows])
     cursors = [encode_cursor(ordering, position) for _, position in page.rows]
-    edges = [UserEdge(node=row, cursor=cursor) for (row, _), cursor in zip(page.rows, cursors)]
+    edges = [UserEdge(node=row, cursor=cursor) for (row, _), cursor in zip(page.rows, cursors, strict=True)]
 
     async def exists_at_or_after(position: tuple[Any, ...], reverse: bool) -> bool:
         async with context.db() as session:
