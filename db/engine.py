@@ -21,7 +21,7 @@ def database_config(settings: Settings, *, url: str | None = None) -> DatabaseCo
     )
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _sqlite_connect(dbapi_connection, _record) -> None:
     # Make the embedded default behave like a database: enforce foreign keys (ON DELETE CASCADE),
     # let readers run beside a writer, and wait for a lock instead of failing at once.
     cursor = dbapi_connection.cursor()
@@ -30,13 +30,22 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+    # The sqlite3 module begins transactions only before writes, and a SAVEPOINT outside a transaction
+    # commits on release: an operation failing after a savepoint would be half-written. SQLAlchemy
+    # emits BEGIN itself instead (`_sqlite_begin`), so a transaction covers the whole operation.
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin(connection) -> None:
+    connection.exec_driver_sql("BEGIN")
 
 
 def create_engine(settings: Settings, *, url: str | None = None) -> AsyncEngine:
     config = database_config(settings, url=url)
     if config.is_sqlite:
         engine = create_async_engine(config.url, echo=False)
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "connect", _sqlite_connect)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
     return create_async_engine(
         config.url,

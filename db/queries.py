@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
-from db.models import Session, User
+from db.models import Role, Session, SessionStatus, User
+from db.services.pagination import Ordering, SortKey
 
 
 async def users_by_ids(session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[User | None]:
@@ -21,3 +25,131 @@ async def sessions_by_ids(session: AsyncSession, ids: Sequence[uuid.UUID]) -> li
     rows = (await session.scalars(select(Session).where(Session.id.in_(ids)))).all()
     by_id = {row.id: row for row in rows}
     return [by_id.get(id_) for id_ in ids]
+
+
+# --- users: filters and orderings of the `users` connection ------------------------------------------
+
+_USER_ORDER_KEYS = {
+    "CREATED_AT": SortKey(User.created_at, datetime),
+    # lower(): the same order whatever the case; the unique index on lower(email) serves it.
+    "EMAIL": SortKey(func.lower(User.email), str),
+    "NAME": SortKey(func.lower(User.name), str),
+    "LAST_SIGN_IN_AT": SortKey(User.last_sign_in_at, datetime, nullable=True),
+}
+USER_ORDER_FIELDS = tuple(_USER_ORDER_KEYS)
+
+
+def user_ordering(field: str, *, descending: bool = False) -> Ordering:
+    return Ordering(field, (_USER_ORDER_KEYS[field], SortKey(User.id, uuid.UUID)), descending)
+
+
+@dataclass(frozen=True)
+class UserFilter:
+    search: str | None = None
+    role: Role | None = None
+    is_active: bool | None = None
+    email_verified: bool | None = None
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def filtered_users(user_filter: UserFilter) -> Select:
+    statement = select(User)
+    if user_filter.search:
+        pattern = _like_pattern(user_filter.search.strip())
+        # ILIKE on PostgreSQL; lower() LIKE lower() on SQLite, whose lower() only folds ASCII letters.
+        statement = statement.where(
+            or_(User.email.ilike(pattern, escape="\\"), User.name.ilike(pattern, escape="\\"))
+        )
+    if user_filter.role is not None:
+        statement = statement.where(User.role == user_filter.role)
+    if user_filter.is_active is not None:
+        statement = statement.where(User.is_active == user_filter.is_active)
+    if user_filter.email_verified is not None:
+        statement = statement.where(User.email_verified == user_filter.email_verified)
+    return statement
+
+
+# --- sessions of many users at once (the `User.sessions` loaders) -----------------------------------
+
+SESSION_ORDERING = Ordering(
+    "SESSIONS", (SortKey(Session.created_at, datetime), SortKey(Session.id, uuid.UUID)), descending=True
+)
+
+
+def session_position(row: Session) -> tuple[datetime, uuid.UUID]:
+    return row.created_at, row.id
+
+
+def session_status_condition(status: SessionStatus | None, now: datetime) -> ColumnElement[bool]:
+    if status is SessionStatus.REVOKED:
+        return Session.revoked_at.is_not(None)
+    if status is SessionStatus.EXPIRED:
+        return and_(Session.revoked_at.is_(None), Session.expires_at <= now)
+    if status is SessionStatus.ACTIVE:
+        return and_(Session.revoked_at.is_(None), Session.expires_at > now)
+    return true()
+
+
+async def sessions_of_users(
+    session: AsyncSession,
+    user_ids: Sequence[uuid.UUID],
+    *,
+    limit: int,
+    after: tuple[datetime, uuid.UUID] | None,
+    status: SessionStatus | None,
+    now: datetime,
+) -> dict[uuid.UUID, list[Session]]:
+    """Up to `limit` sessions per user, newest first, in ONE statement however many users there are."""
+    conditions = [Session.user_id.in_(user_ids), session_status_condition(status, now)]
+    if after is not None:
+        conditions.append(SESSION_ORDERING.after(after))
+    rank = (
+        func.row_number()
+        .over(partition_by=Session.user_id, order_by=SESSION_ORDERING.order_by())
+        .label("rank")
+    )
+    ranked = select(Session, rank).where(*conditions).subquery()
+    row = aliased(Session, ranked)
+    statement = select(row).where(ranked.c.rank <= limit).order_by(ranked.c.user_id, ranked.c.rank)
+    pages: dict[uuid.UUID, list[Session]] = {id_: [] for id_ in user_ids}
+    for found in await session.scalars(statement):
+        pages[found.user_id].append(found)
+    return pages
+
+
+async def session_counts(
+    session: AsyncSession, user_ids: Sequence[uuid.UUID], *, status: SessionStatus | None, now: datetime
+) -> dict[uuid.UUID, int]:
+    statement = (
+        select(Session.user_id, func.count())
+        .where(Session.user_id.in_(user_ids), session_status_condition(status, now))
+        .group_by(Session.user_id)
+    )
+    counts = dict.fromkeys(user_ids, 0)
+    counts.update({user_id: n for user_id, n in await session.execute(statement)})
+    return counts
+
+
+async def users_with_sessions_at_or_before(
+    session: AsyncSession,
+    user_ids: Sequence[uuid.UUID],
+    *,
+    position: tuple[datetime, uuid.UUID],
+    status: SessionStatus | None,
+    now: datetime,
+) -> set[uuid.UUID]:
+    """Which users have a session at or before `position` (newer, in newest-first order)."""
+    statement = (
+        select(Session.user_id)
+        .where(
+            Session.user_id.in_(user_ids),
+            session_status_condition(status, now),
+            SESSION_ORDERING.at_or_after(position, reverse=True),
+        )
+        .distinct()
+    )
+    return set(await session.scalars(statement))

@@ -9,6 +9,7 @@ from schema.extensions import DatabaseTransaction
 from schema.mutations import Mutation
 from schema.observability import RecordOperation
 from schema.queries import Query
+from schema.scalars import SCALARS
 from schema.types.session import Session
 from schema.types.user import User
 
@@ -20,5 +21,5 @@ def build_schema() -> strawberry.Schema:
         types=[User, Session],
         # RecordOperation after DatabaseTransaction: it finishes first, while the session is open.
         extensions=[DatabaseTransaction, RecordOperation],
-        config=StrawberryConfig(auto_camel_case=True),
+        config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALARS),
     )

@@ -43,7 +43,6 @@ class Context(BaseContext):
         # SQLAlchemy forbids concurrent use of one AsyncSession; sibling resolvers run concurrently.
         self._session_lock = asyncio.Lock()
         self._viewer: asyncio.Future[Viewer | None] | None = None
-        self._started_session_id = None
 
     @asynccontextmanager
     async def db(self) -> AsyncIterator[AsyncSession]:
@@ -101,8 +100,11 @@ class Context(BaseContext):
         )
 
     def start_session(self, signed_in: SignedIn) -> None:
-        """Set the session cookie for a new session, which is the current one from now on."""
-        self._started_session_id = signed_in.session.id
+        """Set the session cookie for a new session: from now on it is the operation's viewer, so the
+        payload can show the new user's own fields (`sessions`, `isCurrent`)."""
+        viewer = asyncio.get_running_loop().create_future()
+        viewer.set_result(Viewer(signed_in.user, signed_in.session))
+        self._viewer = viewer
         self._set_cookie(signed_in.token)
 
     def end_session(self) -> None:
@@ -150,8 +152,6 @@ class Context(BaseContext):
     def current_session_id(self):
         """The session authenticating this request (once `viewer()` has been awaited), or the one a
         sign-in in this operation just started."""
-        if self._started_session_id is not None:
-            return self._started_session_id
         if self._viewer is None or not self._viewer.done() or self._viewer.exception():
             return None
         viewer = self._viewer.result()

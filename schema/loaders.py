@@ -3,15 +3,32 @@
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING
+from collections import defaultdict
+from collections.abc import Hashable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from aiodataloader import DataLoader
 
 from db import queries
+from db.models import SessionStatus
+from db.types import utcnow
 
 if TYPE_CHECKING:
     from db.models import Session, User
     from schema.context import Context
+
+# (user_id, rows wanted, after position, status): one page of one user's sessions.
+SessionPageKey = tuple[uuid.UUID, int, tuple[datetime, uuid.UUID] | None, SessionStatus | None]
+
+
+def _grouped(keys: Sequence[tuple[Any, ...]]) -> dict[Hashable, list[uuid.UUID]]:
+    """Group keys `(user_id, *rest)` by `rest`: one statement serves every user sharing the arguments."""
+    groups: dict[Hashable, list[uuid.UUID]] = defaultdict(list)
+    for user_id, *rest in keys:
+        if user_id not in groups[tuple(rest)]:
+            groups[tuple(rest)].append(user_id)
+    return groups
 
 
 class Loaders:
@@ -19,8 +36,17 @@ class Loaders:
 
     def __init__(self, context: Context) -> None:
         self._context = context
+        # One clock per request, so a page and its totalCount agree on which sessions are active.
+        self.now = utcnow()
         self.user_by_id: DataLoader[uuid.UUID, User | None] = DataLoader(self._load_users)
         self.session_by_id: DataLoader[uuid.UUID, Session | None] = DataLoader(self._load_sessions)
+        self.session_page: DataLoader[SessionPageKey, list[Session]] = DataLoader(self._load_session_pages)
+        self.session_count: DataLoader[tuple[uuid.UUID, SessionStatus | None], int] = DataLoader(
+            self._load_session_counts
+        )
+        self.has_sessions_at_or_before: DataLoader[tuple[Any, ...], bool] = DataLoader(
+            self._load_sessions_at_or_before
+        )
 
     async def _load_users(self, ids: list[uuid.UUID]) -> list[User | None]:
         async with self._context.db() as session:
@@ -29,6 +55,37 @@ class Loaders:
     async def _load_sessions(self, ids: list[uuid.UUID]) -> list[Session | None]:
         async with self._context.db() as session:
             return await queries.sessions_by_ids(session, ids)
+
+    async def _load_session_pages(self, keys: list[SessionPageKey]) -> list[list[Session]]:
+        pages: dict[tuple[Any, ...], list[Session]] = {}
+        async with self._context.db() as session:
+            for (limit, after, status), user_ids in _grouped(keys).items():
+                found = await queries.sessions_of_users(
+                    session, user_ids, limit=limit, after=after, status=status, now=self.now
+                )
+                pages.update({(user_id, limit, after, status): rows for user_id, rows in found.items()})
+        for rows in pages.values():
+            for row in rows:
+                self.session_by_id.prime(row.id, row)
+        return [pages[key] for key in keys]
+
+    async def _load_session_counts(self, keys: list[tuple[uuid.UUID, SessionStatus | None]]) -> list[int]:
+        counts: dict[tuple[Any, ...], int] = {}
+        async with self._context.db() as session:
+            for (status,), user_ids in _grouped(keys).items():
+                found = await queries.session_counts(session, user_ids, status=status, now=self.now)
+                counts.update({(user_id, status): n for user_id, n in found.items()})
+        return [counts[key] for key in keys]
+
+    async def _load_sessions_at_or_before(self, keys: list[tuple[Any, ...]]) -> list[bool]:
+        found: set[tuple[Any, ...]] = set()
+        async with self._context.db() as session:
+            for (position, status), user_ids in _grouped(keys).items():
+                users = await queries.users_with_sessions_at_or_before(
+                    session, user_ids, position=position, status=status, now=self.now
+                )
+                found.update((user_id, position, status) for user_id in users)
+        return [key in found for key in keys]
 
     def prime_users(self, users: list[User]) -> None:
         for user in users:

@@ -1,6 +1,8 @@
-"""The one place resolvers check who may do what: a signed-in viewer, or an admin."""
+"""Who may do what: the one place resolvers ask about the viewer's rights."""
 
 from __future__ import annotations
+
+import uuid
 
 import strawberry
 
@@ -10,7 +12,7 @@ from schema.errors import Forbidden, Unauthenticated
 
 
 async def require_viewer(info: strawberry.Info) -> Viewer:
-    """The signed-in viewer; anonymous requests get a top-level UNAUTHENTICATED error."""
+    """The signed-in viewer; `UNAUTHENTICATED` for an anonymous request."""
     viewer = await info.context.viewer()
     if viewer is None:
         raise Unauthenticated()
@@ -18,8 +20,20 @@ async def require_viewer(info: strawberry.Info) -> Viewer:
 
 
 async def require_admin(info: strawberry.Info) -> Viewer:
-    """An admin viewer; anonymous requests are UNAUTHENTICATED, other users FORBIDDEN."""
+    """The signed-in viewer if an admin; `UNAUTHENTICATED` if anonymous, `FORBIDDEN` otherwise."""
     viewer = await require_viewer(info)
-    if viewer.user.role is not Role.ADMIN:
+    if viewer.user.role != Role.ADMIN:
+        raise Forbidden()
+    return viewer
+
+
+def sees_user(viewer: Viewer, user_id: uuid.UUID) -> bool:
+    """A user sees itself and what belongs to it; an admin sees everyone."""
+    return viewer.user.id == user_id or viewer.user.role == Role.ADMIN
+
+
+async def require_self_or_admin(info: strawberry.Info, user_id: uuid.UUID) -> Viewer:
+    viewer = await require_viewer(info)
+    if not sees_user(viewer, user_id):
         raise Forbidden()
     return viewer

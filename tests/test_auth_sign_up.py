@@ -113,3 +113,13 @@ async def test_concurrent_sign_ups_with_one_email_give_one_user(client, database
     async with database.sessionmaker() as session:
         assert await session.scalar(select(func.count()).select_from(User)) == 1
         assert await session.scalar(select(func.count()).select_from(Session)) == 1
+
+
+async def test_sign_up_payload_shows_the_new_users_own_sessions(client):
+    body = await client.gql(
+        'mutation { signUp(input: {email: "new@example.com", password: "correct horse battery staple", name: "New"})'
+        " { user { email sessions { totalCount edges { node { isCurrent status } } } } errors { code } } }"
+    )
+    payload = body["data"]["signUp"]
+    assert payload["errors"] == []
+    assert payload["user"]["sessions"] == {"totalCount": 1, "edges": [{"node": {"isCurrent": True, "status": "ACTIVE"}}]}

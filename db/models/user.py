@@ -22,6 +22,10 @@ class User(UUIDPrimaryKey, Timestamps, table=True):
     __table_args__ = (
         # One account per address whatever its case: enforced here so concurrent sign-ups race safely.
         sa.Index("uq_users_email_lower", sa.func.lower(sa.column("email")), unique=True),
+        # The `users` connection's orderings, each with the ID as tie-breaker (migration 0002).
+        sa.Index("ix_users_created_at_id", "created_at", "id"),
+        sa.Index("ix_users_name_lower_id", sa.func.lower(sa.column("name")), "id"),
+        sa.Index("ix_users_last_sign_in_at_id", "last_sign_in_at", "id"),
     )
 
     email: str = Field(max_length=320, nullable=False)

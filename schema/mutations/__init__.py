@@ -1,13 +1,14 @@
-"""Root mutation fields, grouped by audience: signing up and in, and the viewer's own account."""
+"""The root `Mutation` type, grouped by audience: signing up and in, the viewer's own account, admins."""
 
 from __future__ import annotations
 
 import strawberry
 
+from schema.mutations.admin import AdminMutations
 from schema.mutations.auth import AuthMutations
 from schema.mutations.viewer import ViewerMutations
 
 
 @strawberry.type
-class Mutation(AuthMutations, ViewerMutations):
+class Mutation(AuthMutations, ViewerMutations, AdminMutations):
     pass

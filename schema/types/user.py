@@ -8,8 +8,10 @@ from typing import Any
 import strawberry
 
 from db.models import User as UserRow
+from schema.permissions import require_self_or_admin
 from schema.relay import to_global_id
-from schema.types.enums import Role
+from schema.types.connections import SessionConnection, session_connection
+from schema.types.enums import Role, SessionStatus
 from schema.types.node import Node
 
 
@@ -28,6 +30,20 @@ class User(Node):
     @strawberry.field
     def id(self) -> strawberry.ID:  # `self` is the UserRow
         return strawberry.ID(to_global_id("User", self.id))
+
+    @strawberry.field(
+        description="The user's sign-in sessions, newest first. Visible to the user and to admins. "
+        "status: null means all."
+    )
+    async def sessions(
+        self,
+        info: strawberry.Info,
+        first: int | None = 20,
+        after: str | None = None,
+        status: SessionStatus | None = SessionStatus.ACTIVE,
+    ) -> SessionConnection:
+        await require_self_or_admin(info, self.id)
+        return await session_connection(info.context.loaders, self.id, first=first, after=after, status=status)
 
     @classmethod
     def is_type_of(cls, obj: Any, _info: Any) -> bool:

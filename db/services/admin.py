@@ -1,0 +1,156 @@
+"""What admins do to other accounts: create, update, delete, sign out everywhere.
+
+Rule: there is always an active admin. Demoting, deactivating or deleting one locks the active admins'
+rows first (PostgreSQL; SQLite has a single writer anyway) and the write itself is conditional on
+another active admin existing, so two admins demoting each other at once cannot both succeed.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import ColumnElement, and_, delete, exists, not_, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from api.security.passwords import hash_password
+from db.models import Role, User
+from db.services import users
+from db.services.errors import ErrorCode, Problem, Rejected
+from db.services.sessions import revoke_sessions
+from db.services.validation import check_password, normalize_email, normalize_image, normalize_name
+
+LAST_ADMIN = "The last active admin cannot be demoted, deactivated or deleted"
+USER_NOT_FOUND = "No such user"
+
+create_user = users.create_user
+
+
+async def _get_user(session: AsyncSession, user_id: uuid.UUID | None, field: tuple[str, ...]) -> User:
+    user = await session.get(User, user_id) if user_id is not None else None
+    if user is None:
+        raise Rejected(Problem(ErrorCode.NOT_FOUND, USER_NOT_FOUND, field))
+    return user
+
+
+async def _refuse_as_last_admin(session: AsyncSession, user_id: uuid.UUID, field: tuple[str, ...]) -> None:
+    """A guarded write changed nothing: the user was deleted meanwhile, or is the last active admin."""
+    if await session.scalar(select(User.id).where(User.id == user_id)) is None:
+        raise Rejected(Problem(ErrorCode.NOT_FOUND, USER_NOT_FOUND, ("id",)))
+    raise Rejected(Problem(ErrorCode.INVALID_INPUT, LAST_ADMIN, field))
+
+
+async def _lock_active_admins(session: AsyncSession) -> None:
+    """Row locks on every active admin; concurrent admin changes queue here (no-op on SQLite)."""
+    await session.execute(
+        select(User.id).where(User.role == Role.ADMIN, User.is_active.is_(True)).with_for_update()
+    )
+
+
+def _unless_last_active_admin(user_id: uuid.UUID) -> ColumnElement[bool]:
+    """True for a row that is not an active admin, or when another active admin exists. Evaluated by
+    the write itself on the row's current state, not on what was read earlier."""
+    other = aliased(User)
+    another = exists().where(other.role == Role.ADMIN, other.is_active.is_(True), other.id != user_id)
+    return or_(not_(and_(User.role == Role.ADMIN, User.is_active.is_(True))), another)
+
+
+async def update_user(
+    session: AsyncSession,
+    *,
+    user_id: uuid.UUID | None,
+    email: str | None = None,
+    name: str | None = None,
+    image: str | None = None,
+    role: Role | None = None,
+    is_active: bool | None = None,
+    email_verified: bool | None = None,
+    password: str | None = None,
+    field_prefix: tuple[str, ...] = ("input",),
+) -> User:
+    """Change any of a user's fields; None leaves a field as it is and an empty `image` clears it.
+
+    Every field is checked before anything is written; a new password or deactivation revokes all
+    of the user's sessions. Raises `Rejected` with every problem found.
+    """
+    user = await _get_user(session, user_id, ("id",))
+    values: dict[str, object] = {}
+    problems: list[Problem] = []
+    if email is not None:
+        normalized, problem = normalize_email(email, (*field_prefix, "email"))
+        if problem:
+            problems.append(problem)
+        elif normalized.lower() != user.email.lower():
+            other = await users.find_by_email(session, normalized)
+            if other is not None and other.id != user.id:
+                problems.append(Problem(ErrorCode.EMAIL_TAKEN, users.EMAIL_TAKEN, (*field_prefix, "email")))
+            values["email"] = normalized
+        elif normalized != user.email:
+            values["email"] = normalized
+    if name is not None:
+        normalized, problem = normalize_name(name, (*field_prefix, "name"))
+        if problem:
+            problems.append(problem)
+        values["name"] = normalized
+    if image is not None:
+        normalized, problem = normalize_image(image, (*field_prefix, "image"))
+        if problem:
+            problems.append(problem)
+        values["image"] = normalized
+    if password is not None:
+        inputs = [email or user.email, name or user.name]
+        problem = check_password(password, (*field_prefix, "password"), user_inputs=inputs)
+        if problem:
+            problems.append(problem)
+    if problems:
+        raise Rejected(*problems)
+
+    if role is not None:
+        values["role"] = role
+    if is_active is not None:
+        values["is_active"] = is_active
+    if email_verified is not None:
+        values["email_verified"] = email_verified
+    if password is not None:
+        values["password_hash"] = await hash_password(password)
+    if not values:
+        return user
+
+    statement = update(User).where(User.id == user.id).values(**values).returning(User)
+    demoting = role == Role.USER or is_active is False
+    if demoting:
+        await _lock_active_admins(session)
+        statement = statement.where(_unless_last_active_admin(user.id))
+    try:
+        # A savepoint, so a duplicate email (a race the unique index settles) leaves the transaction usable.
+        async with session.begin_nested():
+            updated = (
+                await session.execute(statement, execution_options={"populate_existing": True})
+            ).scalar_one_or_none()
+    except IntegrityError:
+        raise Rejected(Problem(ErrorCode.EMAIL_TAKEN, users.EMAIL_TAKEN, (*field_prefix, "email"))) from None
+    if updated is None:
+        field = (*field_prefix, "role" if role == Role.USER else "isActive")
+        await _refuse_as_last_admin(session, user.id, field)
+    if password is not None or is_active is False:
+        await revoke_sessions(session, user_id=user.id)
+    return updated
+
+
+async def delete_user(session: AsyncSession, *, user_id: uuid.UUID | None) -> uuid.UUID:
+    """Delete a user; the database deletes their sessions with them (ON DELETE CASCADE)."""
+    user = await _get_user(session, user_id, ("id",))
+    await _lock_active_admins(session)
+    statement = delete(User).where(User.id == user.id, _unless_last_active_admin(user.id))
+    result = await session.execute(statement, execution_options={"synchronize_session": False})
+    if not result.rowcount:
+        await _refuse_as_last_admin(session, user.id, ("id",))
+    session.expunge(user)
+    return user.id
+
+
+async def revoke_user_sessions(session: AsyncSession, *, user_id: uuid.UUID | None) -> int:
+    """Sign a user out everywhere; returns how many active sessions were revoked."""
+    user = await _get_user(session, user_id, ("userId",))
+    return await revoke_sessions(session, user_id=user.id)
