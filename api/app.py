@@ -10,6 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from api import health
 from api.graphql import create_graphql_router
+from api.middleware.body_limit import BodyLimitMiddleware
 from api.middleware.request_id import RequestIdMiddleware
 from api.settings import Settings, get_settings
 from db.engine import Database
@@ -35,6 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         debug=settings.debug,
     )
     app.state.settings = settings
+    app.add_middleware(BodyLimitMiddleware)  # inside CORS, so a browser can read the 413
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
@@ -45,5 +47,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Outermost, so every response (CORS refusals included) carries the request ID.
     app.add_middleware(RequestIdMiddleware)
     app.include_router(health.router)
-    app.include_router(create_graphql_router(settings), prefix="/graphql")
+    app.state.graphql = create_graphql_router(settings)  # its schema's caches are inspected by tests
+    app.include_router(app.state.graphql, prefix="/graphql")
     return app
