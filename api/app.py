@@ -11,6 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from api import health, metrics
 from api.graphql import create_graphql_router
 from api.middleware.access_log import AccessLogMiddleware
+from api.middleware.body_limit import BodyLimitMiddleware
 from api.middleware.request_id import RequestIdMiddleware
 from api.settings import Settings, get_settings
 from db.engine import Database
@@ -38,6 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         debug=settings.debug,
     )
     app.state.settings = settings
+    app.add_middleware(BodyLimitMiddleware)  # inside CORS, so a browser can read the 413
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
@@ -55,5 +57,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         from api import debug
 
         app.include_router(debug.router)
-    app.include_router(create_graphql_router(settings), prefix="/graphql")
+    app.state.graphql = create_graphql_router(settings)  # its schema's caches are inspected by tests
+    app.include_router(app.state.graphql, prefix="/graphql")
     return app

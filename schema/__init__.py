@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-import strawberry
-from strawberry.schema.config import StrawberryConfig
+from typing import Any
 
+import strawberry
+from graphql import GraphQLError
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
+
+from api.middleware.request_id import current_request_id
+from schema.errors import log_errors
 from schema.extensions import DatabaseTransaction
 from schema.mutations import Mutation
 from schema.observability import RecordOperation
@@ -12,14 +18,35 @@ from schema.queries import Query
 from schema.scalars import SCALARS
 from schema.types.session import Session
 from schema.types.user import User
+from schema.validation import DocumentChecks
 
 
-def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(
+class Schema(strawberry.Schema):
+    """Strawberry's schema with our document checks, error log policy and suggestion hiding."""
+
+    def __init__(self, *args: Any, checks: DocumentChecks, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.checks = checks
+
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        # Strawberry logs every error with a traceback, client syntax errors included.
+        log_errors(errors, current_request_id.get())
+
+    def _get_custom_context_kwargs(self, operation_extensions=None, *, sync: bool = False) -> dict[str, Any]:
+        # Variable coercion happens in graphql-core's execute, which can hide "Did you mean" too.
+        kwargs = super()._get_custom_context_kwargs(operation_extensions, sync=sync)
+        return {**kwargs, "hide_suggestions": self.checks.hide_suggestions}
+
+
+def build_schema(*, introspection: bool = True) -> Schema:
+    checks = DocumentChecks(introspection=introspection)
+    return Schema(
         query=Query,
         mutation=Mutation,
         types=[User, Session],
-        # RecordOperation after DatabaseTransaction: it finishes first, while the session is open.
-        extensions=[DatabaseTransaction, RecordOperation],
+        # Order matters: the checks parse and validate; the transaction wraps the whole operation;
+        # RecordOperation finishes first, while the operation's session is still open.
+        extensions=[checks.extension(), DatabaseTransaction, RecordOperation],
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALARS),
+        checks=checks,
     )

@@ -1,0 +1,240 @@
+"""Limits on what a document may ask for (depth, aliases, tokens), checked once per distinct document:
+parsed and validated documents are cached by their text, with rules built once at start-up."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Generic, Hashable, TypeVar
+
+from graphql import (
+    ASTValidationRule,
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLSchema,
+    GraphQLSyntaxError,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    ValidationContext,
+    ValidationRule,
+    parse,
+    specified_rules,
+    validate,
+)
+from graphql.validation import MaxIntrospectionDepthRule, NoSchemaIntrospectionCustomRule
+from strawberry.extensions import SchemaExtension
+from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
+from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
+
+MAX_DEPTH = 10
+MAX_ALIASES = 15
+MAX_TOKENS = 2000
+VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+# Texts longer than this are parsed every time rather than kept: 2,000 tokens can still hold a
+# megabyte of string literals, and the cache must not become a way to pin memory.
+MAX_CACHED_TEXT = 20_000
+CACHE_SIZE = 512
+
+
+def validation_failed(message: str, nodes=None) -> GraphQLError:
+    return GraphQLError(message, nodes, extensions={"code": VALIDATION_FAILED})
+
+
+def _ignored_in_depth(node: FieldNode) -> bool:
+    # `ofType` only unwraps list/non-null wrappers (no fan-out) and every introspection client nests it
+    # 7-9 deep; fan-out in introspection is bounded by MaxIntrospectionDepthRule instead.
+    return node.name.value == "ofType"
+
+
+class DepthLimitRule(ValidationRule):
+    """Refuse operations whose fields nest deeper than MAX_DEPTH (`{ viewer { id } }` has depth 2)."""
+
+    def __init__(self, context: ValidationContext) -> None:
+        super().__init__(context)
+        self._fragment_depths: dict[str, int] = {}
+
+    def enter_operation_definition(self, node: OperationDefinitionNode, *_args) -> None:
+        try:
+            depth = self._depth(node.selection_set, set())
+        except RecursionError:
+            depth = MAX_DEPTH + 1
+        if depth > MAX_DEPTH:
+            name = f"'{node.name.value}' " if node.name else ""
+            self.report_error(validation_failed(f"Operation {name}is nested deeper than {MAX_DEPTH} levels.", node))
+
+    def _depth(self, selection_set: SelectionSetNode | None, entered: set[str]) -> int:
+        deepest = 0
+        for selection in selection_set.selections if selection_set else ():
+            if isinstance(selection, FieldNode):
+                below = self._depth(selection.selection_set, entered)
+                deepest = max(deepest, below if _ignored_in_depth(selection) else 1 + below)
+            elif isinstance(selection, InlineFragmentNode):
+                deepest = max(deepest, self._depth(selection.selection_set, entered))
+            elif isinstance(selection, FragmentSpreadNode):
+                deepest = max(deepest, self._fragment_depth(selection.name.value, entered))
+            if deepest > MAX_DEPTH:
+                break  # no need to look further
+        return deepest
+
+    def _fragment_depth(self, name: str, entered: set[str]) -> int:
+        if name in self._fragment_depths:
+            return self._fragment_depths[name]
+        fragment = self.context.get_fragment(name)
+        if fragment is None or name in entered:  # unknown or cyclic: other rules report it
+            return 0
+        entered.add(name)
+        depth = self._depth(fragment.selection_set, entered)
+        entered.discard(name)
+        self._fragment_depths[name] = depth
+        return depth
+
+
+class AliasLimitRule(ValidationRule):
+    """Refuse operations using more than MAX_ALIASES aliases, counting each fragment they use once."""
+
+    def enter_operation_definition(self, node: OperationDefinitionNode, *_args) -> None:
+        count = _count_aliases(node)
+        for fragment in self.context.get_recursively_referenced_fragments(node):
+            count += _count_aliases(fragment)
+        if count > MAX_ALIASES:
+            name = f"'{node.name.value}' " if node.name else ""
+            self.report_error(
+                validation_failed(f"Operation {name}uses {count} aliases; at most {MAX_ALIASES} are allowed.", node)
+            )
+
+
+def _count_aliases(node: OperationDefinitionNode | FragmentDefinitionNode) -> int:
+    count = 0
+    stack = [node.selection_set]
+    while stack:
+        selection_set = stack.pop()
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode) and selection.alias is not None:
+                count += 1
+            if getattr(selection, "selection_set", None) is not None:
+                stack.append(selection.selection_set)
+    return count
+
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+@dataclass
+class LruCache(Generic[K, V]):
+    """A small LRU map that counts hits and misses (a repeated document must not be re-checked)."""
+
+    maxsize: int = CACHE_SIZE
+    hits: int = 0
+    misses: int = 0
+    _entries: OrderedDict = field(default_factory=OrderedDict)
+
+    def get_or_compute(self, key: K, compute: Callable[[], V]) -> V:
+        try:
+            value = self._entries[key]
+        except KeyError:
+            self.misses += 1
+            value = compute()
+            self._entries[key] = value
+            if len(self._entries) > self.maxsize:
+                self._entries.popitem(last=False)
+            return value
+        self.hits += 1
+        self._entries.move_to_end(key)
+        return value
+
+
+@dataclass
+class DocumentChecks:
+    """Parsing and validation for one schema, with its rules fixed when the schema is built.
+
+    Both caches are keyed by the query text: Python caches a string's hash, whereas hashing a parsed
+    document walks the whole tree on every lookup.
+    """
+
+    introspection: bool = True
+    rules: tuple[type[ASTValidationRule], ...] = ()
+    parsed: LruCache[str, DocumentNode] = field(default_factory=LruCache)
+    validated: LruCache[tuple[int, str], tuple[GraphQLError, ...]] = field(default_factory=LruCache)
+
+    def __post_init__(self) -> None:
+        rules = [
+            *specified_rules,
+            MaybeNullValidationRule,
+            OneOfInputValidationRule,
+            MaxIntrospectionDepthRule,
+            DepthLimitRule,
+            AliasLimitRule,
+        ]
+        if not self.introspection:
+            rules.append(NoSchemaIntrospectionCustomRule)
+        self.rules = tuple(rules)
+
+    @property
+    def hide_suggestions(self) -> bool:
+        # "Did you mean …" reveals field and type names just as introspection would.
+        return not self.introspection
+
+    def parse(self, query: str) -> DocumentNode:
+        if len(query) > MAX_CACHED_TEXT:
+            return self._parse(query)
+        return self.parsed.get_or_compute(query, partial(self._parse, query))
+
+    def validate(self, schema: GraphQLSchema, query: str, document: DocumentNode) -> list[GraphQLError]:
+        def run() -> tuple[GraphQLError, ...]:
+            errors = validate(schema, document, self.rules, hide_suggestions=self.hide_suggestions)
+            for error in errors:
+                if error.extensions is None:
+                    error.extensions = {}
+                error.extensions.setdefault("code", VALIDATION_FAILED)
+            return tuple(errors)
+
+        if len(query) > MAX_CACHED_TEXT:
+            return list(run())
+        return list(self.validated.get_or_compute((id(schema), query), run))
+
+    @staticmethod
+    def _parse(query: str) -> DocumentNode:
+        try:
+            return parse(query, max_tokens=MAX_TOKENS)
+        except GraphQLSyntaxError as error:
+            # Limits are refusals of a well-formed request, not syntax errors.
+            if error.message.endswith("Parsing aborted."):
+                reason = error.message.removeprefix("Syntax Error: ").removesuffix(" Parsing aborted.")
+                raise validation_failed(reason) from None
+            raise
+
+    def extension(self) -> Callable[[], SchemaExtension]:
+        """A per-request extension factory that uses these (shared) checks."""
+        return partial(CheckedDocument, self)
+
+
+class CheckedDocument(SchemaExtension):
+    """Replaces Strawberry's parse and validation steps with the cached, limited ones above.
+
+    A parse error raised here reaches other extensions' `on_operation` at their `yield` (as with
+    Strawberry's ParserCache); they must use try/finally.
+    """
+
+    def __init__(self, checks: DocumentChecks) -> None:
+        self.checks = checks
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.query:
+            context.graphql_document = self.checks.parse(context.query)
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.graphql_document is not None and context.query:
+            context.pre_execution_errors = self.checks.validate(
+                context.schema._schema, context.query, context.graphql_document
+            )
+        yield
