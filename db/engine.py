@@ -21,6 +21,10 @@ def database_config(settings: Settings, *, url: str | None = None) -> DatabaseCo
     )
 
 
+# Execution option marking a session's transaction as one that writes (see `Database.session`).
+WRITE_TRANSACTION = "usergraph_write_transaction"
+
+
 def _sqlite_connect(dbapi_connection, _record) -> None:
     # Make the embedded default behave like a database: enforce foreign keys (ON DELETE CASCADE),
     # let readers run beside a writer, and wait for a lock instead of failing at once.
@@ -28,7 +32,7 @@ def _sqlite_connect(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA busy_timeout=15000")
     cursor.close()
     # The sqlite3 module begins transactions only before writes, and a SAVEPOINT outside a transaction
     # commits on release: an operation failing after a savepoint would be half-written. SQLAlchemy
@@ -37,7 +41,11 @@ def _sqlite_connect(dbapi_connection, _record) -> None:
 
 
 def _sqlite_begin(connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # A transaction that will write takes the write lock up front (BEGIN IMMEDIATE, waiting up to the
+    # busy timeout): a deferred one that read first cannot upgrade once another writer has committed,
+    # and SQLite then fails it with "database is locked" instead of waiting.
+    immediate = connection.get_execution_options().get(WRITE_TRANSACTION, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def create_engine(settings: Settings, *, url: str | None = None) -> AsyncEngine:
@@ -67,6 +75,13 @@ class Database:
     def from_settings(cls, settings: Settings, *, url: str | None = None) -> Database:
         engine = create_engine(settings, url=url)
         return cls(engine, async_sessionmaker(engine, expire_on_commit=False))
+
+    async def session(self, *, writes: bool) -> AsyncSession:
+        """A new session; `writes=True` starts its transaction as a writer, where that matters (SQLite)."""
+        session = self.sessionmaker()
+        if writes and self.engine.dialect.name == "sqlite":
+            await session.connection(execution_options={WRITE_TRANSACTION: True})
+        return session
 
     async def ping(self, timeout: float) -> None:
         """Run `SELECT 1`, giving up after `timeout` seconds even when the host never answers."""

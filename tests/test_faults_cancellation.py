@@ -39,16 +39,7 @@ async def _count_users(database) -> int:
         return await session.scalar(select(func.count()).select_from(User))
 
 
-SQLITE_SAVEPOINT_BUG = (
-    "known bug outside this test's files: pysqlite emits no BEGIN before SAVEPOINT, so the RELEASE in "
-    "db.services.users.insert_user commits the row on SQLite; fixed by db/engine.py emitting BEGIN "
-    "itself (isolation_level=None + a 'begin' listener running BEGIN IMMEDIATE), see docs/reliability.md"
-)
-
-
-async def test_cancelled_mutation_writes_nothing(database, settings, is_postgres, request):
-    if not is_postgres:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=SQLITE_SAVEPOINT_BUG))
+async def test_cancelled_mutation_writes_nothing(database, settings):
     halfway, never = asyncio.Event(), asyncio.Event()
     schema = _schema_with_a_two_step_mutation(halfway, never)
     context = Context(database=database, settings=settings)

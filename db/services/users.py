@@ -48,6 +48,9 @@ async def create_user(
     problems = [p for p in (email_problem, name_problem, password_problem) if p]
     if problems:
         raise Rejected(*problems)
+    # Hash before touching the database: on SQLite a mutation holds the write lock from its first
+    # statement, and no one should wait on Argon2 for it.
+    password_hash = await hash_password(password, password_params)
     if await find_by_email(session, normalized_email) is not None:
         raise Rejected(Problem(ErrorCode.EMAIL_TAKEN, EMAIL_TAKEN, (*field_prefix, "email")))
     user = User(
@@ -55,7 +58,7 @@ async def create_user(
         name=normalized_name,
         role=role,
         email_verified=email_verified,
-        password_hash=await hash_password(password, password_params),
+        password_hash=password_hash,
     )
     return await insert_user(session, user, field=(*field_prefix, "email"))
 
