@@ -66,6 +66,22 @@ def create_engine(settings: Settings, *, url: str | None = None) -> AsyncEngine:
     )
 
 
+# Pings given up on by `Database.ping`, still unwinding: referenced so they are not collected mid-way.
+_abandoned_checks: set[asyncio.Task] = set()
+
+
+def _abandon(check: asyncio.Task) -> None:
+    check.cancel()
+    _abandoned_checks.add(check)
+    check.add_done_callback(_forget_abandoned_check)
+
+
+def _forget_abandoned_check(check: asyncio.Task) -> None:
+    _abandoned_checks.discard(check)
+    if not check.cancelled():
+        check.exception()  # retrieved, so asyncio does not log "exception was never retrieved"
+
+
 @dataclass
 class Database:
     engine: AsyncEngine
@@ -84,10 +100,26 @@ class Database:
         return session
 
     async def ping(self, timeout: float) -> None:
-        """Run `SELECT 1`, giving up after `timeout` seconds even when the host never answers."""
-        async with asyncio.timeout(timeout):
-            async with self.engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
+        """Run `SELECT 1`, giving up after `timeout` seconds even when the host never answers.
+
+        The check runs in its own task and is abandoned, not awaited, on timeout: unwinding a checkout
+        from a stalled host (the pool's rollback on return, closing the dead connection) waits on the
+        network again, up to the statement timeout, and the caller should not wait for that too.
+        """
+        check = asyncio.ensure_future(self._select_one())
+        try:
+            done, _ = await asyncio.wait({check}, timeout=timeout)
+        except asyncio.CancelledError:
+            _abandon(check)
+            raise
+        if check in done:
+            return check.result()
+        _abandon(check)
+        raise TimeoutError(f"the database did not answer within {timeout:g}s")
+
+    async def _select_one(self) -> None:
+        async with self.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
         await self.engine.dispose()

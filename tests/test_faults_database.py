@@ -6,6 +6,7 @@ stalled (packets black-holed)."""
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 from sqlalchemy.engine import make_url
@@ -26,15 +27,19 @@ async def _health(client) -> int:
     return (await asyncio.wait_for(client.get("/health"), HANG_GUARD)).status_code
 
 
+def _proxied_settings(url, proxy) -> dict:
+    proxied = url.set(host=proxy.host, port=proxy.port).render_as_string(hide_password=False)
+    return dict(
+        database_url=proxied, connect_timeout=1.0, statement_timeout_ms=2000, pool_timeout=2.0,
+        health_timeout=1.0, pool_size=2, max_overflow=2,
+    )
+
+
 @pytest.mark.parametrize("outage", ["cut", "stall"])
 async def test_outage_gives_503_and_internal_errors_then_recovers(requires_postgres, database_url, make_client, outage):
     url = make_url(database_url)
     async with tcp_proxy(url.host, url.port or 5432) as proxy:
-        proxied = url.set(host=proxy.host, port=proxy.port).render_as_string(hide_password=False)
-        async with make_client(
-            database_url=proxied, connect_timeout=1.0, statement_timeout_ms=2000, pool_timeout=2.0,
-            health_timeout=1.0, pool_size=2, max_overflow=2,
-        ) as client:
+        async with make_client(**_proxied_settings(url, proxy)) as client:
             assert await _health(client) == 200
             assert await _viewer(client) == {"data": {"viewer": None}}
 
@@ -51,3 +56,26 @@ async def test_outage_gives_503_and_internal_errors_then_recovers(requires_postg
             assert await _health(client) == 200
             bodies = await asyncio.gather(*(_viewer(client) for _ in range(6)))
             assert bodies == [{"data": {"viewer": None}}] * 6
+
+
+async def test_health_answers_within_its_timeout_when_pooled_connections_stall(
+    requires_postgres, database_url, make_client
+):
+    """A stalled host used to cost /health its timeout plus the unwinding of the dead checkout (the
+    pool's rollback, waiting for the statement timeout): ~3 s for a 1 s health timeout."""
+    url = make_url(database_url)
+    async with tcp_proxy(url.host, url.port or 5432) as proxy:
+        overrides = _proxied_settings(url, proxy)
+        async with make_client(**overrides) as client:
+            assert await _health(client) == 200  # a pooled connection now exists, and will stall
+            await proxy.stall()
+            for _attempt in range(3):
+                started = time.monotonic()
+                response = await asyncio.wait_for(client.get("/health"), HANG_GUARD)
+                elapsed = time.monotonic() - started
+                assert response.status_code == 503
+                assert response.json() == {"status": "unhealthy", "database": "no answer within 1s"}
+                # Generous bound: the promise is "answers about when the timeout says", not a latency target.
+                assert elapsed < overrides["health_timeout"] + 2, elapsed
+            await proxy.restore()
+            assert await _health(client) == 200
