@@ -42,6 +42,7 @@ class Context(BaseContext):
         self._session: AsyncSession | None = None
         # SQLAlchemy forbids concurrent use of one AsyncSession; sibling resolvers run concurrently.
         self._session_lock = asyncio.Lock()
+        self._finished = False
         self._viewer: asyncio.Future[Viewer | None] | None = None
         self.writes = False  # set for mutations by the DatabaseTransaction extension
 
@@ -49,13 +50,20 @@ class Context(BaseContext):
     async def db(self) -> AsyncIterator[AsyncSession]:
         """The operation's session, held exclusively for the duration of the `async with`."""
         async with self._session_lock:
+            if self._finished:
+                # A resolver still running after an error ended the operation (graphql-core does not
+                # cancel siblings): a session opened now would never be closed.
+                raise RuntimeError("the operation has finished; its database session is closed")
             if self._session is None:
                 self._session = await self.database.session(writes=self.writes)
             yield self._session
 
     async def finish(self, *, commit: bool) -> None:
-        """Commit (or roll back) and close the operation's session, if one was opened."""
-        session, self._session = self._session, None
+        """Commit (or roll back) and close the operation's session, if one was opened. Waits for a
+        straggling resolver to release the session first."""
+        async with self._session_lock:
+            self._finished = True
+            session, self._session = self._session, None
         if session is None:
             return
         try:
