@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
@@ -27,6 +28,9 @@ def normalize_name(name: str, field: tuple[str, ...]) -> tuple[str | None, Probl
     name = name.strip()
     if not 1 <= len(name) <= NAME_MAX:
         return None, Problem(ErrorCode.INVALID_INPUT, f"Name must be 1 to {NAME_MAX} characters", field)
+    # Control characters have no place in a name, and PostgreSQL refuses NUL in text outright.
+    if any(unicodedata.category(char) == "Cc" for char in name):
+        return None, Problem(ErrorCode.INVALID_INPUT, "Name must not contain control characters", field)
     return name, None
 
 
@@ -37,7 +41,9 @@ def normalize_image(image: str | None, field: tuple[str, ...]) -> tuple[str | No
     if not image:
         return None, None
     parts = urlsplit(image)
-    if len(image) > IMAGE_MAX or parts.scheme not in {"http", "https"} or not parts.netloc:
+    # A control character is never part of a valid URL (and PostgreSQL refuses NUL in text).
+    controls = any(unicodedata.category(char) == "Cc" for char in image)
+    if len(image) > IMAGE_MAX or parts.scheme not in {"http", "https"} or not parts.netloc or controls:
         return None, Problem(
             ErrorCode.INVALID_INPUT, f"Image must be an http(s) URL of at most {IMAGE_MAX} characters", field
         )
