@@ -79,3 +79,43 @@ async def test_the_same_load_breaks_without_the_pooler_setting(bouncer_url, make
             assert problems, "expected prepared-statement errors through PgBouncer without DB_POOLER=transaction"
     finally:
         await database.dispose()
+
+
+async def test_auth_and_admin_flows_under_concurrency_through_pgbouncer(bouncer_url, make_client, database):
+    """signUp, signIn, viewer, revokeOtherSessions, signOut and an admin's users page, many at once,
+    through PgBouncer with DB_POOLER=transaction: no error at all (prepared statements included)."""
+    from tests.support.auth import PASSWORD, sign_in, sign_up
+    from tests.support.factories import signed_in_admin
+
+    _, admin_token = await signed_in_admin(database)
+    page = "query ($after: String) { users(first: 5, after: $after, orderBy: {field: LAST_SIGN_IN_AT}) { totalCount edges { cursor node { email } } } }"
+
+    async with make_client(database_url=bouncer_url, db_pooler="transaction", pool_size=5, max_overflow=5) as client:
+
+        async def life(index: int) -> None:
+            email = f"bouncer-life{index}@example.com"
+            signed_up = await sign_up(client, email=email)
+            assert signed_up["errors"] == [], signed_up
+            second = await sign_in(client, email=email, password=PASSWORD)
+            assert second["errors"] == [], second
+            for token in (signed_up["token"], second["token"]):
+                assert (await client.gql("{ viewer { email } }", token=token)) == {"data": {"viewer": {"email": email}}}
+            revoked = await client.gql("mutation { revokeOtherSessions { revokedCount errors { code } } }", token=second["token"])
+            assert revoked == {"data": {"revokeOtherSessions": {"revokedCount": 1, "errors": []}}}
+            assert (await client.gql("{ viewer { email } }", token=signed_up["token"])) == {"data": {"viewer": None}}
+            out = await client.gql("mutation { signOut { errors { code } } }", token=second["token"])
+            assert out == {"data": {"signOut": {"errors": []}}}
+
+        async def admin_pages() -> None:
+            after = None
+            for _page in range(3):
+                body = await client.gql(page, {"after": after}, token=admin_token)
+                assert "errors" not in body, body
+                edges = body["data"]["users"]["edges"]
+                after = edges[-1]["cursor"] if edges else None
+
+        for _round in range(2):
+            offset = _round * 12
+            await asyncio.gather(*(life(offset + index) for index in range(12)), *(admin_pages() for _ in range(4)))
+        final = await client.gql("{ users(first: 100) { totalCount } }", token=admin_token)
+        assert final == {"data": {"users": {"totalCount": 25}}}
