@@ -43,14 +43,13 @@ class Context(BaseContext):
         # SQLAlchemy forbids concurrent use of one AsyncSession; sibling resolvers run concurrently.
         self._session_lock = asyncio.Lock()
         self._viewer: asyncio.Future[Viewer | None] | None = None
-        self.writes = False  # set for mutations by the DatabaseTransaction extension
 
     @asynccontextmanager
     async def db(self) -> AsyncIterator[AsyncSession]:
         """The operation's session, held exclusively for the duration of the `async with`."""
         async with self._session_lock:
             if self._session is None:
-                self._session = await self.database.session(writes=self.writes)
+                self._session = self.database.sessionmaker()
             yield self._session
 
     async def finish(self, *, commit: bool) -> None:
