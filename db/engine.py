@@ -21,10 +21,6 @@ def database_config(settings: Settings, *, url: str | None = None) -> DatabaseCo
     )
 
 
-# Execution option marking a session's transaction as one that writes (see `Database.session`).
-WRITE_TRANSACTION = "usergraph_write_transaction"
-
-
 def _sqlite_connect(dbapi_connection, _record) -> None:
     # Make the embedded default behave like a database: enforce foreign keys (ON DELETE CASCADE),
     # let readers run beside a writer, and wait for a lock instead of failing at once.
@@ -34,18 +30,14 @@ def _sqlite_connect(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=15000")
     cursor.close()
-    # The sqlite3 module begins transactions only before writes, and a SAVEPOINT outside a transaction
-    # commits on release: an operation failing after a savepoint would be half-written. SQLAlchemy
-    # emits BEGIN itself instead (`_sqlite_begin`), so a transaction covers the whole operation.
-    dbapi_connection.isolation_level = None
 
 
-def _sqlite_begin(connection) -> None:
-    # A transaction that will write takes the write lock up front (BEGIN IMMEDIATE, waiting up to the
-    # busy timeout): a deferred one that read first cannot upgrade once another writer has committed,
-    # and SQLite then fails it with "database is locked" instead of waiting.
-    immediate = connection.get_execution_options().get(WRITE_TRANSACTION, False)
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+def _sqlite_savepoint(connection, _name) -> None:
+    # The sqlite3 module opens a transaction only before INSERT/UPDATE/DELETE; a SAVEPOINT outside one
+    # starts a transaction of its own that RELEASE commits, so an operation failing after it would be
+    # half-written. Begin first, so the savepoint nests inside the operation's transaction.
+    if not connection.connection.driver_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def create_engine(settings: Settings, *, url: str | None = None) -> AsyncEngine:
@@ -53,7 +45,7 @@ def create_engine(settings: Settings, *, url: str | None = None) -> AsyncEngine:
     if config.is_sqlite:
         engine = create_async_engine(config.url, echo=False)
         event.listen(engine.sync_engine, "connect", _sqlite_connect)
-        event.listen(engine.sync_engine, "begin", _sqlite_begin)
+        event.listen(engine.sync_engine, "savepoint", _sqlite_savepoint)
         return engine
     return create_async_engine(
         config.url,
@@ -91,13 +83,6 @@ class Database:
     def from_settings(cls, settings: Settings, *, url: str | None = None) -> Database:
         engine = create_engine(settings, url=url)
         return cls(engine, async_sessionmaker(engine, expire_on_commit=False))
-
-    async def session(self, *, writes: bool) -> AsyncSession:
-        """A new session; `writes=True` starts its transaction as a writer, where that matters (SQLite)."""
-        session = self.sessionmaker()
-        if writes and self.engine.dialect.name == "sqlite":
-            await session.connection(execution_options={WRITE_TRANSACTION: True})
-        return session
 
     async def ping(self, timeout: float) -> None:
         """Run `SELECT 1`, giving up after `timeout` seconds even when the host never answers.

@@ -44,7 +44,6 @@ class Context(BaseContext):
         self._session_lock = asyncio.Lock()
         self._finished = False
         self._viewer: asyncio.Future[Viewer | None] | None = None
-        self.writes = False  # set for mutations by the DatabaseTransaction extension
 
     @asynccontextmanager
     async def db(self) -> AsyncIterator[AsyncSession]:
@@ -55,7 +54,7 @@ class Context(BaseContext):
                 # cancel siblings): a session opened now would never be closed.
                 raise RuntimeError("the operation has finished; its database session is closed")
             if self._session is None:
-                self._session = await self.database.session(writes=self.writes)
+                self._session = self.database.sessionmaker()
             yield self._session
 
     async def finish(self, *, commit: bool) -> None:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
-from strawberry.types.graphql import OperationType
 from strawberry.extensions import SchemaExtension
 
 
@@ -24,8 +23,3 @@ class DatabaseTransaction(SchemaExtension):
             succeeded = result is not None and not result.errors
         finally:
             await self.execution_context.context.finish(commit=succeeded)
-
-    def on_execute(self) -> Iterator[None]:
-        # Known only once the document is parsed; the session is opened lazily, later.
-        self.execution_context.context.writes = self.execution_context.operation_type is OperationType.MUTATION
-        yield
