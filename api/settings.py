@@ -81,6 +81,12 @@ class Settings(BaseSettings):
     # Mounts /debug/sleep for the graceful-shutdown test; never mounted in production.
     test_endpoints: bool = False
 
+    # --- Performance (issue 7) ----------------------------------------------------------------------
+    # Freeze start-up objects out of the GC and collect generation 0 less often (api/runtime.py).
+    gc_tuning: bool = True
+    # Keep parsed and validated documents by their text (schema/validation.py); off only to measure them.
+    graphql_caches: bool = True
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_log_level(cls, value: object) -> object:

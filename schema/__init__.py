@@ -38,8 +38,8 @@ class Schema(strawberry.Schema):
         return {**kwargs, "hide_suggestions": self.checks.hide_suggestions}
 
 
-def build_schema(*, introspection: bool = True) -> Schema:
-    checks = DocumentChecks(introspection=introspection)
+def build_schema(*, introspection: bool = True, caches: bool = True) -> Schema:
+    checks = DocumentChecks(introspection=introspection, cached=caches)
     return Schema(
         query=Query,
         mutation=Mutation,
