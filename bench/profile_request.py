@@ -89,7 +89,8 @@ def main() -> None:
     profiler = asyncio.run(profile(args.database_url, QUERIES[args.operation], args.n,
                                    sampling=args.pyinstrument, overrides=overrides))
     if args.pyinstrument:
-        print(profiler.output_text(unicode=False, color=False, show_all=False))
+        flat = profiler.output_text(flat=True, show_all=True).splitlines()
+        print("\n".join(flat[: args.top + 8]))  # self time per function, highest first
     else:
         pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.top)
 
