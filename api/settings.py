@@ -30,8 +30,6 @@ class Settings(BaseSettings):
     pool_pre_ping: bool = True
     # Seconds a pooled connection may sit idle and still be used without a test query (db/engine.py).
     pool_pre_ping_idle: float = Field(1.0, ge=0)
-    # Query operations without BEGIN/COMMIT on PostgreSQL reached directly (db/engine.py).
-    autocommit_reads: bool = True
     pool_timeout: float = Field(10.0, gt=0)
     connect_timeout: float = Field(5.0, gt=0)
     statement_timeout_ms: int = Field(15_000, ge=0)

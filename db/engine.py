@@ -105,29 +105,23 @@ def create_engine(settings: Settings, *, url: str | None = None) -> AsyncEngine:
 class Database:
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
-    # Reads without BEGIN/COMMIT: PostgreSQL reached directly (not through a transaction-mode pooler,
-    # where asyncpg's prepare and execute must share a transaction to reach the same server).
-    autocommit_reads: bool = False
 
     @classmethod
     def from_settings(cls, settings: Settings, *, url: str | None = None) -> Database:
-        config = database_config(settings, url=url)
         engine = create_engine(settings, url=url)
-        autocommit_reads = not config.is_sqlite and config.pooler == "none" and settings.autocommit_reads
-        return cls(engine, async_sessionmaker(engine, expire_on_commit=False), autocommit_reads)
+        return cls(engine, async_sessionmaker(engine, expire_on_commit=False))
 
     async def session(self, *, writes: bool) -> AsyncSession:
         """A new session; `writes=True` starts its transaction as a writer, where that matters (SQLite).
 
-        A read-only operation on PostgreSQL runs in autocommit: under READ COMMITTED each statement
-        sees its own snapshot inside a transaction too, so BEGIN and COMMIT only cost two round trips.
-        (The one write a query may make, a session's sliding expiry, then commits at once.)
+        Read-only operations keep their BEGIN/COMMIT on PostgreSQL too: autocommit saved two round
+        trips (~0.1 ms CPU) per viewer request but, with connections returned sooner, the default pool
+        (5 + 10 overflow) kept closing and reopening overflow connections and (a)'s p99 rose from ~0.1
+        to ~1.2 s under 32 concurrent clients (bench/README.md, 2026-11-25).
         """
         session = self.sessionmaker()
         if writes and self.engine.dialect.name == "sqlite":
             await session.connection(execution_options={WRITE_TRANSACTION: True})
-        elif not writes and self.autocommit_reads:
-            await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
         return session
 
     async def ping(self, timeout: float) -> None:
