@@ -73,7 +73,7 @@ def _ping_idle_connections(engine: AsyncEngine, idle_seconds: float) -> None:
             return  # a brand-new connection, or one in use moments ago
         try:
             await_(dbapi_connection.driver_connection.execute(";"))
-        except Exception as error:  # noqa: BLE001 - any failure means: use another connection
+        except Exception as error:  # any failure means: use another connection
             record.info.pop(_CHECKED_IN_AT, None)
             raise exc.DisconnectionError(f"pre-ping failed: {error!r}") from error
 

@@ -15,7 +15,8 @@ from db.models import SessionStatus
 from db.types import utcnow
 
 if TYPE_CHECKING:
-    from db.models import Session, User
+    from db.records import SessionRecord as Session
+    from db.records import UserRecord as User
     from schema.context import Context
 
 # (user_id, rows wanted, after position, status): one page of one user's sessions.

@@ -5,11 +5,10 @@ it and one without, give identical bodies (data, errors, paths and locations).""
 from __future__ import annotations
 
 import graphql
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import queries
-
-import pytest
 
 from schema import build_schema
 from schema.fastpath import PLAIN_LEAF

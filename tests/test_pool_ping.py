@@ -18,16 +18,16 @@ async def _break_pooled_connections(proxy) -> None:
     await proxy.restore()  # ... and accepts new ones again
 
 
-async def _proxied_client(make_client, proxy, database_url, **overrides):
+def _proxied_client(make_client, proxy, database_url, **overrides):
     url = make_url(database_url).set(host=proxy.host, port=proxy.port)
     return make_client(database_url=url.render_as_string(hide_password=False), pool_size=1, max_overflow=0, **overrides)
 
 
 async def test_a_connection_broken_while_idle_is_replaced_before_use(requires_postgres, database_url, make_client):
     url = make_url(database_url)
+    # Idle limit 0: every checkout is tested, as for a connection idle longer than the limit.
     async with tcp_proxy(url.host, url.port or 5432) as proxy:
-        # Idle limit 0: every checkout is tested, as for a connection idle longer than the limit.
-        async with await _proxied_client(make_client, proxy, database_url, pool_pre_ping_idle=0) as client:
+        async with _proxied_client(make_client, proxy, database_url, pool_pre_ping_idle=0) as client:
             assert await client.gql(VIEWER, token=UNKNOWN_TOKEN) == ANONYMOUS
             accepted = proxy.connections_accepted
             await _break_pooled_connections(proxy)
@@ -40,7 +40,7 @@ async def test_a_connection_used_moments_ago_is_trusted_and_the_pool_recovers(
 ):
     url = make_url(database_url)
     async with tcp_proxy(url.host, url.port or 5432) as proxy:
-        async with await _proxied_client(make_client, proxy, database_url, pool_pre_ping_idle=3600) as client:
+        async with _proxied_client(make_client, proxy, database_url, pool_pre_ping_idle=3600) as client:
             assert await client.gql(VIEWER, token=UNKNOWN_TOKEN) == ANONYMOUS
             await _break_pooled_connections(proxy)
             failed = await client.gql(VIEWER, token=UNKNOWN_TOKEN)

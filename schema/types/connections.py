@@ -125,7 +125,9 @@ async def session_connection(
 
     return SessionConnection(
         edges=edges,
-        page_info=page_info(SESSION_ORDERING, ends, len(rows) > limit, newer_exist if position is not None else False),
+        page_info=page_info(
+            SESSION_ORDERING, ends, len(rows) > limit, newer_exist if position is not None else False
+        ),
         count_rows=count_rows,
     )
 
