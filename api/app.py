@@ -13,6 +13,7 @@ from api.graphql import create_graphql_router
 from api.middleware.access_log import AccessLogMiddleware
 from api.middleware.body_limit import BodyLimitMiddleware
 from api.middleware.request_id import RequestIdMiddleware
+from api.runtime import tuned_gc
 from api.settings import Settings, get_settings
 from db.engine import Database
 
@@ -25,7 +26,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.database = Database.from_settings(settings)
         metrics.track_pool(app.state.database.engine)
         try:
-            yield
+            with tuned_gc(settings.gc_tuning):
+                yield
         finally:
             await app.state.database.dispose()
             metrics.process_stopped()

@@ -170,7 +170,11 @@ def create_graphql_router(settings: Settings) -> GraphQLRouter:
         return Context(database=request.app.state.database, settings=request.app.state.settings)
 
     return GraphQLRouter(
-        build_schema(introspection=settings.introspection_enabled),
+        build_schema(
+            introspection=settings.introspection_enabled,
+            caches=settings.graphql_caches,
+            fast_path=settings.graphql_fast_path,
+        ),
         settings=settings,
         context_getter=get_context,
         graphql_ide="graphiql" if settings.graphiql_enabled else None,

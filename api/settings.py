@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     max_overflow: int = Field(10, ge=0)
     pool_recycle: int = Field(300, ge=-1)
     pool_pre_ping: bool = True
+    # Seconds a pooled connection may sit idle and still be used without a test query (db/engine.py).
+    pool_pre_ping_idle: float = Field(1.0, ge=0)
     pool_timeout: float = Field(10.0, gt=0)
     connect_timeout: float = Field(5.0, gt=0)
     statement_timeout_ms: int = Field(15_000, ge=0)
@@ -80,6 +82,14 @@ class Settings(BaseSettings):
     metrics_token: str | None = None  # when set, /metrics wants `Authorization: Bearer <token>`
     # Mounts /debug/sleep for the graceful-shutdown test; never mounted in production.
     test_endpoints: bool = False
+
+    # --- Performance (issue 7) ----------------------------------------------------------------------
+    # Freeze start-up objects out of the GC and collect generation 0 less often (api/runtime.py).
+    gc_tuning: bool = True
+    # Keep parsed and validated documents by their text (schema/validation.py); off only to measure them.
+    graphql_caches: bool = True
+    # Leaf fields read straight off their parent skip graphql-core's per-field machinery (schema/fastpath.py).
+    graphql_fast_path: bool = True
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -1,9 +1,11 @@
 """Profile one operation in-process (the real app through httpx's ASGI transport, no network, no wrk):
 wall and CPU time per request, then cProfile's top functions.
 
-    uv run python -m bench.profile_request a|b|tiny [-n 300] [--top 25] [--sort tottime]
+    uv run python -m bench.profile_request a|b|tiny [-n 300] [--top 25] [--sort tottime] [--pyinstrument]
+        [--setting GC_TUNING=false ...]
 
-PITFALLS.md: under default GC thresholds profilers blame innocent functions; compare with GC tuned.
+PITFALLS.md: under default GC thresholds profilers blame innocent functions; the app tunes the GC in
+its lifespan (GC_TUNING, on by default). Also prints the parser/validation cache hit counts.
 """
 
 from __future__ import annotations
@@ -27,12 +29,12 @@ from bench.database import admin_token, bench_url  # noqa: E402
 QUERIES = {"a": operations.VIEWER, "b": operations.USERS, "tiny": operations.TINY}
 
 
-async def profile(url: str, query: str, count: int) -> cProfile.Profile:
+async def profile(url: str, query: str, count: int, *, sampling: bool, overrides: dict[str, str]):
     from api.app import create_app
     from api.settings import Settings
 
     token = await admin_token(url)
-    app = create_app(Settings(database_url=url, environment="production"))
+    app = create_app(Settings(database_url=url, environment="production", **overrides))
     async with LifespanManager(app) as manager:
         transport = httpx.ASGITransport(app=manager.app, client=("127.0.0.1", 50000))
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
@@ -50,6 +52,18 @@ async def profile(url: str, query: str, count: int) -> cProfile.Profile:
                 await send()
             wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
             print(f"unprofiled: {wall / count * 1000:.2f} ms wall, {cpu / count * 1000:.2f} ms CPU per request")
+            checks = app.state.graphql.schema.checks
+            print(f"caches: parsed {checks.parsed.hits} hits / {checks.parsed.misses} misses, "
+                  f"validated {checks.validated.hits} hits / {checks.validated.misses} misses")
+            if sampling:
+                from pyinstrument import Profiler
+
+                profiler = Profiler(interval=0.0002, async_mode="disabled")
+                profiler.start()
+                for _ in range(count):
+                    await send()
+                profiler.stop()
+                return profiler
             profiler = cProfile.Profile()
             profiler.enable()
             for _ in range(count):
@@ -65,10 +79,20 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--sort", default="tottime", help="pstats sort key (tottime, cumulative, ...)")
     parser.add_argument("--database-url", default=bench_url())
+    parser.add_argument("--pyinstrument", action="store_true", help="a sampling profile (call tree) instead")
+    parser.add_argument("--setting", action="append", default=[], metavar="NAME=VALUE",
+                        help="a Settings override, e.g. GC_TUNING=false or GRAPHQL_CACHES=false")
     args = parser.parse_args()
+    overrides = dict(item.split("=", 1) for item in args.setting)
+    overrides = {name.lower(): value for name, value in overrides.items()}
     logging.getLogger("strawberry.execution").setLevel(logging.CRITICAL)
-    profiler = asyncio.run(profile(args.database_url, QUERIES[args.operation], args.n))
-    pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.top)
+    profiler = asyncio.run(profile(args.database_url, QUERIES[args.operation], args.n,
+                                   sampling=args.pyinstrument, overrides=overrides))
+    if args.pyinstrument:
+        flat = profiler.output_text(flat=True, show_all=True).splitlines()
+        print("\n".join(flat[: args.top + 8]))  # self time per function, highest first
+    else:
+        pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.top)
 
 
 if __name__ == "__main__":

@@ -101,7 +101,7 @@ def sign_in_p99(server, token, url, args) -> str:
         return "n/a (signIn not available)" if missing else f"n/a ({problem})"
     if not (body["data"]["signIn"] or {}).get("token"):
         return f"n/a (signIn refused the demo user: {body['data']['signIn'].get('errors')})"
-    load = subprocess.Popen(
+    signing_in = subprocess.Popen(
         [sys.executable, "-m", "bench.signin_load", "--url", server.url, "--clients", str(SIGN_IN_CLIENTS),
          "--seconds", str(args.warmup + args.seconds + 1), "--password", DEMO_PASSWORD,
          "--emails", ",".join(emails)],
@@ -110,7 +110,7 @@ def sign_in_p99(server, token, url, args) -> str:
     try:
         result, _ = load(server, operations.VIEWER, token, args)
     finally:
-        output, _ = load.communicate(timeout=120)
+        output, _ = signing_in.communicate(timeout=120)
     sign_ins = json.loads(output.strip().splitlines()[-1]) if output.strip() else {}
     return (f"p99 {result.p99_ms:.1f} ms, p50 {result.p50_ms:.1f} ms, {result.requests_per_s:,.0f} req/s "
             f"(sign-ins: {sign_ins.get('per_s', '?')}/s, {sign_ins.get('failures', '?')} failed)")

@@ -1,4 +1,5 @@
-"""Batched reads shared by the DataLoaders and the services: one statement per call, results in key order."""
+"""Batched reads shared by the DataLoaders and the services: one statement per call, results in key order.
+They return read-only records (db/records.py), not ORM instances: nothing read here is written back."""
 
 from __future__ import annotations
 
@@ -12,17 +13,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from db.models import Role, Session, SessionStatus, User
+from db.records import SessionRecord, UserRecord, session_records, user_records
 from db.services.pagination import Ordering, SortKey
 
 
-async def users_by_ids(session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[User | None]:
-    rows = (await session.scalars(select(User).where(User.id.in_(ids)))).all()
+async def users_by_ids(session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[UserRecord | None]:
+    rows = (await session.scalars(select(user_records()).where(User.id.in_(ids)))).all()
     by_id = {row.id: row for row in rows}
     return [by_id.get(id_) for id_ in ids]
 
 
-async def sessions_by_ids(session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[Session | None]:
-    rows = (await session.scalars(select(Session).where(Session.id.in_(ids)))).all()
+async def sessions_by_ids(session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[SessionRecord | None]:
+    rows = (await session.scalars(select(session_records()).where(Session.id.in_(ids)))).all()
     by_id = {row.id: row for row in rows}
     return [by_id.get(id_) for id_ in ids]
 
@@ -57,7 +59,8 @@ def _like_pattern(text: str) -> str:
 
 
 def filtered_users(user_filter: UserFilter) -> Select:
-    statement = select(User)
+    """Users matching the filter, as one entity (`UserRecord`) per row, ready for `fetch_page`."""
+    statement = select(user_records())
     if user_filter.search:
         pattern = _like_pattern(user_filter.search.strip())
         # ILIKE on PostgreSQL; lower() LIKE lower() on SQLite, whose lower() only folds ASCII letters.
@@ -80,7 +83,7 @@ SESSION_ORDERING = Ordering(
 )
 
 
-def session_position(row: Session) -> tuple[datetime, uuid.UUID]:
+def session_position(row: Session | SessionRecord) -> tuple[datetime, uuid.UUID]:
     return row.created_at, row.id
 
 
@@ -102,7 +105,7 @@ async def sessions_of_users(
     after: tuple[datetime, uuid.UUID] | None,
     status: SessionStatus | None,
     now: datetime,
-) -> dict[uuid.UUID, list[Session]]:
+) -> dict[uuid.UUID, list[SessionRecord]]:
     """Up to `limit` sessions per user, newest first, in ONE statement however many users there are."""
     conditions = [Session.user_id.in_(user_ids), session_status_condition(status, now)]
     if after is not None:
@@ -114,8 +117,10 @@ async def sessions_of_users(
     )
     ranked = select(Session, rank).where(*conditions).subquery()
     row = aliased(Session, ranked)
-    statement = select(row).where(ranked.c.rank <= limit).order_by(ranked.c.user_id, ranked.c.rank)
-    pages: dict[uuid.UUID, list[Session]] = {id_: [] for id_ in user_ids}
+    statement = (
+        select(session_records(row)).where(ranked.c.rank <= limit).order_by(ranked.c.user_id, ranked.c.rank)
+    )
+    pages: dict[uuid.UUID, list[SessionRecord]] = {id_: [] for id_ in user_ids}
     for found in await session.scalars(statement):
         pages[found.user_id].append(found)
     return pages

@@ -12,6 +12,7 @@ from strawberry.types import ExecutionContext
 from api.middleware.request_id import current_request_id
 from schema.errors import log_errors
 from schema.extensions import DatabaseTransaction
+from schema.fastpath import FastExecutionContext, mark_plain_leaves
 from schema.mutations import Mutation
 from schema.observability import RecordOperation
 from schema.queries import Query
@@ -27,6 +28,7 @@ class Schema(strawberry.Schema):
     def __init__(self, *args: Any, checks: DocumentChecks, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.checks = checks
+        mark_plain_leaves(self._schema)
 
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         # Strawberry logs every error with a traceback, client syntax errors included.
@@ -38,8 +40,8 @@ class Schema(strawberry.Schema):
         return {**kwargs, "hide_suggestions": self.checks.hide_suggestions}
 
 
-def build_schema(*, introspection: bool = True) -> Schema:
-    checks = DocumentChecks(introspection=introspection)
+def build_schema(*, introspection: bool = True, caches: bool = True, fast_path: bool = True) -> Schema:
+    checks = DocumentChecks(introspection=introspection, cached=caches)
     return Schema(
         query=Query,
         mutation=Mutation,
@@ -47,6 +49,7 @@ def build_schema(*, introspection: bool = True) -> Schema:
         # Order matters: the checks parse and validate; the transaction wraps the whole operation;
         # RecordOperation finishes first, while the operation's session is still open.
         extensions=[checks.extension(), DatabaseTransaction, RecordOperation],
+        execution_context_class=FastExecutionContext if fast_path else None,
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALARS),
         checks=checks,
     )

@@ -81,6 +81,8 @@ class Context(BaseContext):
         """The authenticated viewer, resolved once per operation (None when anonymous)."""
         if self._viewer is None:
             self._viewer = asyncio.ensure_future(self._authenticate())
+        elif self._viewer.done():
+            return self._viewer.result()  # every resolver after the first: no shield, no await
         return await asyncio.shield(self._viewer)
 
     def request_token(self) -> tuple[str | None, bool]:

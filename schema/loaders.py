@@ -15,7 +15,8 @@ from db.models import SessionStatus
 from db.types import utcnow
 
 if TYPE_CHECKING:
-    from db.models import Session, User
+    from db.records import SessionRecord as Session
+    from db.records import UserRecord as User
     from schema.context import Context
 
 # (user_id, rows wanted, after position, status): one page of one user's sessions.
@@ -38,6 +39,10 @@ class Loaders:
         self._context = context
         # One clock per request, so a page and its totalCount agree on which sessions are active.
         self.now = utcnow()
+        # Rows this request already read in pages, consulted before querying by ID: cheaper than
+        # DataLoader.prime, which makes a future per row whether or not anything ever asks for it.
+        self._seen_users: dict[uuid.UUID, User] = {}
+        self._seen_sessions: dict[uuid.UUID, Session] = {}
         self.user_by_id: DataLoader[uuid.UUID, User | None] = DataLoader(self._load_users)
         self.session_by_id: DataLoader[uuid.UUID, Session | None] = DataLoader(self._load_sessions)
         self.session_page: DataLoader[SessionPageKey, list[Session]] = DataLoader(self._load_session_pages)
@@ -49,12 +54,18 @@ class Loaders:
         )
 
     async def _load_users(self, ids: list[uuid.UUID]) -> list[User | None]:
-        async with self._context.db() as session:
-            return await queries.users_by_ids(session, ids)
+        return await self._load_unseen(ids, self._seen_users, queries.users_by_ids)
 
     async def _load_sessions(self, ids: list[uuid.UUID]) -> list[Session | None]:
-        async with self._context.db() as session:
-            return await queries.sessions_by_ids(session, ids)
+        return await self._load_unseen(ids, self._seen_sessions, queries.sessions_by_ids)
+
+    async def _load_unseen(self, ids: list[uuid.UUID], seen: dict[uuid.UUID, Any], load) -> list[Any]:
+        missing = [id_ for id_ in ids if id_ not in seen]
+        found: dict[uuid.UUID, Any] = {}
+        if missing:
+            async with self._context.db() as session:
+                found = dict(zip(missing, await load(session, missing), strict=True))
+        return [seen[id_] if id_ in seen else found[id_] for id_ in ids]
 
     async def _load_session_pages(self, keys: list[SessionPageKey]) -> list[list[Session]]:
         pages: dict[tuple[Any, ...], list[Session]] = {}
@@ -65,8 +76,7 @@ class Loaders:
                 )
                 pages.update({(user_id, limit, after, status): rows for user_id, rows in found.items()})
         for rows in pages.values():
-            for row in rows:
-                self.session_by_id.prime(row.id, row)
+            self._seen_sessions.update((row.id, row) for row in rows)
         return [pages[key] for key in keys]
 
     async def _load_session_counts(self, keys: list[tuple[uuid.UUID, SessionStatus | None]]) -> list[int]:
@@ -88,5 +98,4 @@ class Loaders:
         return [key in found for key in keys]
 
     def prime_users(self, users: list[User]) -> None:
-        for user in users:
-            self.user_by_id.prime(user.id, user)
+        self._seen_users.update((user.id, user) for user in users)

@@ -159,6 +159,7 @@ class DocumentChecks:
     """
 
     introspection: bool = True
+    cached: bool = True  # off only to measure what the caches save (GRAPHQL_CACHES=false)
     rules: tuple[type[ASTValidationRule], ...] = ()
     parsed: LruCache[str, DocumentNode] = field(default_factory=LruCache)
     validated: LruCache[tuple[int, str], tuple[GraphQLError, ...]] = field(default_factory=LruCache)
@@ -182,7 +183,7 @@ class DocumentChecks:
         return not self.introspection
 
     def parse(self, query: str) -> DocumentNode:
-        if len(query) > MAX_CACHED_TEXT:
+        if not self.cached or len(query) > MAX_CACHED_TEXT:
             return self._parse(query)
         return self.parsed.get_or_compute(query, partial(self._parse, query))
 
@@ -195,7 +196,7 @@ class DocumentChecks:
                 error.extensions.setdefault("code", VALIDATION_FAILED)
             return tuple(errors)
 
-        if len(query) > MAX_CACHED_TEXT:
+        if not self.cached or len(query) > MAX_CACHED_TEXT:
             return list(run())
         return list(self.validated.get_or_compute((id(schema), query), run))
 

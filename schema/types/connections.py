@@ -34,10 +34,18 @@ async def _resolve(flag: BoolOrCheck) -> bool:
 
 @strawberry.type
 class PageInfo:
-    start_cursor: str | None
-    end_cursor: str | None
+    ordering: strawberry.Private[Ordering]
+    ends: strawberry.Private[list[tuple[Any, ...]]]  # the first and last rows' positions, if any
     next_flag: strawberry.Private[BoolOrCheck]
     previous_flag: strawberry.Private[BoolOrCheck]
+
+    @strawberry.field
+    def start_cursor(self) -> str | None:
+        return encode_cursor(self.ordering, self.ends[0]) if self.ends else None
+
+    @strawberry.field
+    def end_cursor(self) -> str | None:
+        return encode_cursor(self.ordering, self.ends[-1]) if self.ends else None
 
     @strawberry.field
     async def has_next_page(self) -> bool:
@@ -48,16 +56,25 @@ class PageInfo:
         return await _resolve(self.previous_flag)
 
 
+# Edges encode their cursor only when a client asks for it: most pages are read without them.
 @strawberry.type
 class UserEdge:
     node: Annotated[User, strawberry.lazy("schema.types.user")]
-    cursor: str
+    ordering: strawberry.Private[Ordering]
+    position: strawberry.Private[tuple[Any, ...]]
+
+    @strawberry.field
+    def cursor(self) -> str:
+        return encode_cursor(self.ordering, self.position)
 
 
 @strawberry.type
 class SessionEdge:
     node: Annotated[Session, strawberry.lazy("schema.types.session")]
-    cursor: str
+
+    @strawberry.field
+    def cursor(self) -> str:
+        return encode_cursor(SESSION_ORDERING, session_position(self.node))
 
 
 @strawberry.type
@@ -82,13 +99,10 @@ class SessionConnection:
         return await self.count_rows()
 
 
-def page_info(cursors: list[str], next_flag: BoolOrCheck, previous_flag: BoolOrCheck) -> PageInfo:
-    return PageInfo(
-        start_cursor=cursors[0] if cursors else None,
-        end_cursor=cursors[-1] if cursors else None,
-        next_flag=next_flag,
-        previous_flag=previous_flag,
-    )
+def page_info(
+    ordering: Ordering, positions: list[tuple[Any, ...]], next_flag: BoolOrCheck, previous_flag: BoolOrCheck
+) -> PageInfo:
+    return PageInfo(ordering=ordering, ends=positions, next_flag=next_flag, previous_flag=previous_flag)
 
 
 async def session_connection(
@@ -99,8 +113,9 @@ async def session_connection(
     limit = DEFAULT_PAGE_SIZE if first is None else first
     position = decode_cursor(SESSION_ORDERING, after, argument="after") if after is not None else None
     rows = await loaders.session_page.load((user_id, limit + 1, position, status))
-    cursors = [encode_cursor(SESSION_ORDERING, session_position(row)) for row in rows[:limit]]
-    edges = [SessionEdge(node=row, cursor=cursor) for row, cursor in zip(rows[:limit], cursors, strict=True)]
+    page = rows[:limit]
+    edges = [SessionEdge(node=row) for row in page]
+    ends = [session_position(page[0]), session_position(page[-1])] if page else []
 
     async def newer_exist() -> bool:
         return await loaders.has_sessions_at_or_before.load((user_id, position, status))
@@ -110,7 +125,9 @@ async def session_connection(
 
     return SessionConnection(
         edges=edges,
-        page_info=page_info(cursors, len(rows) > limit, newer_exist if position is not None else False),
+        page_info=page_info(
+            SESSION_ORDERING, ends, len(rows) > limit, newer_exist if position is not None else False
+        ),
         count_rows=count_rows,
     )
 
@@ -122,8 +139,8 @@ async def user_connection(
     async with context.db() as session:
         page = await fetch_page(session, statement, ordering=ordering, request=request)
     context.loaders.prime_users([row for row, _ in page.rows])
-    cursors = [encode_cursor(ordering, position) for _, position in page.rows]
-    edges = [UserEdge(node=row, cursor=cursor) for (row, _), cursor in zip(page.rows, cursors, strict=True)]
+    edges = [UserEdge(node=row, ordering=ordering, position=position) for row, position in page.rows]
+    ends = [page.rows[0][1], page.rows[-1][1]] if page.rows else []
 
     async def exists_at_or_after(position: tuple[Any, ...], reverse: bool) -> bool:
         async with context.db() as session:
@@ -134,4 +151,6 @@ async def user_connection(
             return await count(session, statement)
 
     next_flag, previous_flag = page_flags(request, page.more_beyond, exists_at_or_after)
-    return UserConnection(edges=edges, page_info=page_info(cursors, next_flag, previous_flag), count_rows=count_rows)
+    return UserConnection(
+        edges=edges, page_info=page_info(ordering, ends, next_flag, previous_flag), count_rows=count_rows
+    )

@@ -8,8 +8,9 @@ import strawberry
 from graphql import GraphQLAbstractType, GraphQLResolveInfo
 
 from db.models import Session, User
+from db.records import SessionRecord, UserRecord
 
-_TYPE_NAMES: dict[type, str] = {User: "User", Session: "Session"}
+_TYPE_NAMES: dict[type, str] = {User: "User", UserRecord: "User", Session: "Session", SessionRecord: "Session"}
 
 
 @strawberry.interface(description="An object with a globally unique, opaque ID (Relay Global Object Identification).")

@@ -1,4 +1,4 @@
-"""The GraphQL `Session` type, resolved straight from a `db.models.Session` row."""
+"""The GraphQL `Session` type, resolved straight from a `db.models.Session` row or a `SessionRecord`."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from db.models import Session as SessionRow
+from db.records import SessionRecord
 from schema.relay import to_global_id
 from schema.types.enums import SessionStatus
 from schema.types.node import Node
@@ -43,4 +44,4 @@ class Session(Node):
 
     @classmethod
     def is_type_of(cls, obj: Any, _info: Any) -> bool:
-        return isinstance(obj, SessionRow)
+        return isinstance(obj, (SessionRow, SessionRecord))

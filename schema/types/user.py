@@ -1,4 +1,4 @@
-"""The GraphQL `User` type, resolved straight from a `db.models.User` row."""
+"""The GraphQL `User` type, resolved straight from a `db.models.User` row or a read-only `UserRecord`."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 import strawberry
 
 from db.models import User as UserRow
+from db.records import UserRecord
 from schema.permissions import require_self_or_admin
 from schema.relay import to_global_id
 from schema.types.connections import SessionConnection, session_connection
@@ -47,4 +48,4 @@ class User(Node):
 
     @classmethod
     def is_type_of(cls, obj: Any, _info: Any) -> bool:
-        return isinstance(obj, UserRow)
+        return isinstance(obj, (UserRow, UserRecord))

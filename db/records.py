@@ -1,0 +1,67 @@
+"""Read-only rows for the read paths: plain objects built from Core rows, several times cheaper to load
+than ORM instances (no identity map, no instrumentation; PITFALLS.md). Writes keep using db.models."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Column
+from sqlalchemy.orm import Bundle
+
+from db.models import Session, User
+
+
+class UserRecord:
+    """A `users` row as read for the API (no password hash)."""
+
+    __slots__ = ("id", "created_at", "updated_at", "email", "name", "image", "email_verified", "role",
+                 "is_active", "last_sign_in_at")
+
+
+class SessionRecord:
+    """A `sessions` row as read for the API (no token hash)."""
+
+    __slots__ = ("id", "created_at", "updated_at", "user_id", "expires_at", "revoked_at", "ip_address",
+                 "user_agent")
+
+    # The same rules as the ORM row, so both behave alike wherever a session is shown.
+    status_at = Session.status_at
+    status = Session.status
+
+
+class _RecordBundle(Bundle):
+    """Selects a record's columns as one entity: `row[0]` is the record."""
+
+    def __init__(self, record_type: type, columns: list[Column]) -> None:
+        super().__init__(record_type.__name__, *columns)
+        self.record_type = record_type
+
+    def create_row_processor(self, query, procs, labels) -> Callable[[Any], Any]:
+        record_type, fields = self.record_type, record_type_fields(self.record_type)
+        pairs = list(zip(fields, procs, strict=True))
+
+        def make(row: Any) -> Any:
+            record = record_type.__new__(record_type)
+            for name, proc in pairs:
+                object.__setattr__(record, name, proc(row))
+            return record
+
+        return make
+
+
+def record_type_fields(record_type: type) -> tuple[str, ...]:
+    return record_type.__slots__
+
+
+def _columns(model: type, record_type: type) -> list[Column]:
+    return [getattr(model, name) for name in record_type_fields(record_type)]
+
+
+def user_records() -> Bundle:
+    return _RecordBundle(UserRecord, _columns(User, UserRecord))
+
+
+def session_records(source: Any = Session) -> Bundle:
+    """Session records read from `Session`, or from an alias of it (a subquery's columns)."""
+    return _RecordBundle(SessionRecord, _columns(source, SessionRecord))
