@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from typing import Literal
 
@@ -50,6 +51,9 @@ class Settings(BaseSettings):
     argon2_time_cost: int = Field(3, ge=1)
     argon2_memory_cost: int = Field(65536, ge=8)
     argon2_parallelism: int = Field(4, ge=1)
+    # Password flows hashing at once. One core is left to the event loop (and the database), so a
+    # burst of sign-ins does not stall every other request; more than the cores only slows each hash.
+    password_hashing_concurrency: int = Field(default_factory=lambda: max(1, (os.cpu_count() or 2) - 1), ge=1)
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -2,6 +2,8 @@
 
 import asyncio
 
+import pytest
+
 from api.security.passwords import hashing_slot
 from tests.support.auth import VIEWER, sign_in, sign_up
 
@@ -10,11 +12,14 @@ from tests.support.auth import VIEWER, sign_in, sign_up
 HEAVY = {"argon2_time_cost": 3, "argon2_memory_cost": 65536, "argon2_parallelism": 1}
 
 
-async def test_viewer_queries_complete_while_a_sign_in_burst_is_hashing(make_client):
-    async with make_client(**HEAVY) as client:
+@pytest.mark.parametrize("concurrency", [1, 2])
+async def test_viewer_queries_complete_while_a_sign_in_burst_is_hashing(make_client, settings, concurrency):
+    overrides = {**HEAVY, "password_hashing_concurrency": concurrency}
+    async with make_client(**overrides) as client:
         token = (await sign_up(client))["token"]  # stored with the heavy parameters
         burst = [asyncio.create_task(sign_in(client)) for _ in range(6)]
-        while not hashing_slot().locked():  # every hashing slot is taken: the burst is under way
+        slot = hashing_slot(settings.model_copy(update=overrides))  # the app's slots for this setting
+        while not slot.locked():  # every hashing slot is taken: the burst is under way
             await asyncio.sleep(0.005)
 
         for _ in range(3):

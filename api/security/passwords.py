@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import weakref
 from dataclasses import dataclass
 from functools import lru_cache
@@ -74,16 +73,19 @@ async def verify_password(
     return await asyncio.to_thread(verify_password_sync, password_hash, password, params)
 
 
-# Password work is CPU-bound: more concurrent hashes than cores only make each slower, and every
-# waiting sign-in would hold a pooled database connection. Flows that hash take a slot first.
-_SLOTS = max(2, os.cpu_count() or 2)
-_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
+# Password work is CPU-bound: more concurrent hashes than cores only make each slower, every waiting
+# sign-in would hold a pooled database connection, and a hash on every core starves the event loop.
+# Flows that hash take a slot first; PASSWORD_HASHING_CONCURRENCY sets how many slots there are.
+_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, asyncio.Semaphore]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
-def hashing_slot() -> asyncio.Semaphore:
-    """The running loop's limit on concurrent password flows: `async with hashing_slot(): ...`."""
-    loop = asyncio.get_running_loop()
-    slot = _slots.get(loop)
+def hashing_slot(settings: Settings | None = None) -> asyncio.Semaphore:
+    """The running loop's limit on concurrent password flows: `async with hashing_slot(settings): ...`."""
+    concurrency = (settings or get_settings()).password_hashing_concurrency
+    by_size = _slots.setdefault(asyncio.get_running_loop(), {})
+    slot = by_size.get(concurrency)
     if slot is None:
-        slot = _slots[loop] = asyncio.Semaphore(_SLOTS)
+        slot = by_size[concurrency] = asyncio.Semaphore(concurrency)
     return slot

@@ -54,7 +54,7 @@ async def sign_up(
 ) -> SignedIn:
     if not settings.allow_sign_up:
         raise Rejected(Problem(ErrorCode.SIGN_UP_DISABLED, SIGN_UP_DISABLED))
-    async with hashing_slot():
+    async with hashing_slot(settings):
         user = await create_user(
             session, email=email, name=name, password=password,
             password_params=Argon2Params.from_settings(settings),
@@ -74,7 +74,7 @@ async def sign_in(
     """Unknown email and wrong password are the same INVALID_CREDENTIALS; ACCOUNT_DISABLED comes only
     after the right password; past the limit, RATE_LIMITED comes before any password check."""
     now = now or utcnow()
-    async with hashing_slot():
+    async with hashing_slot(settings):
         user = await find_by_email(session, email)
         await _check_password(
             session, settings=settings, email=email, user=user, password=password, client=client,
@@ -99,7 +99,7 @@ async def change_password(
     client: Client,
 ) -> User:
     weak = check_password(new_password, ("input", "newPassword"), user_inputs=[user.email, user.name])
-    async with hashing_slot():
+    async with hashing_slot(settings):
         await _check_password(
             session, settings=settings, email=user.email, user=user, password=current_password,
             client=client, also=weak,
@@ -118,7 +118,7 @@ async def delete_account(
     session: AsyncSession, *, settings: Settings, user: User, password: str, client: Client
 ) -> uuid.UUID:
     """Delete the user after checking their password; the database cascades to their sessions."""
-    async with hashing_slot():
+    async with hashing_slot(settings):
         await _check_password(
             session, settings=settings, email=user.email, user=user, password=password, client=client,
             failure=Problem(ErrorCode.INVALID_CREDENTIALS, WRONG_PASSWORD, ("input", "password")),
