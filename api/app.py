@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from starlette.routing import Route
 
 from api import health, metrics
 from api.graphql import create_graphql_router
@@ -61,4 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(debug.router)
     app.state.graphql = create_graphql_router(settings)  # its schema's caches are inspected by tests
     app.include_router(app.state.graphql, prefix="/graphql")
+    graphql_http = Route("/graphql", app.state.graphql.handle_http, methods=["GET", "POST"], include_in_schema=False)
+    graphql_http.methods.discard("HEAD")  # Starlette adds it to GET routes; /graphql never answered HEAD
+    app.router.routes.append(graphql_http)
     return app

@@ -7,12 +7,16 @@ execution. Malformed HTTP requests get a GraphQL-shaped `{"errors": [...]}` body
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import orjson
 from cross_web import HTTPException
 from fastapi import Request
-from starlette.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import HTTPConnection
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from strawberry.fastapi import GraphQLRouter as StrawberryRouter
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.parse_content_type import parse_content_type
@@ -68,9 +72,34 @@ def error_response(status: int, message: str, *, graphql_response: bool) -> Resp
 
 
 class GraphQLRouter(StrawberryRouter):
-    def __init__(self, *args: Any, settings: Settings, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self, *args: Any, settings: Settings, context_factory: Callable[[HTTPConnection], Context], **kwargs: Any
+    ) -> None:
+        async def context_getter(connection: HTTPConnection) -> Context:  # the WebSocket route's dependency
+            return context_factory(connection)
+
+        super().__init__(*args, context_getter=context_getter, **kwargs)
         self.settings = settings
+        self.context_factory = context_factory
+        # GET and POST skip FastAPI's dependency injection, which cost more per request than
+        # building the context (bench/README.md, second pass): the app routes them to `handle_http`
+        # with a plain Starlette route. Only the WebSocket route stays.
+        self.routes[:] = [route for route in self.routes if not isinstance(route, APIRoute)]
+
+    async def handle_http(self, request: Request) -> Response:
+        if request.method not in ("GET", "POST"):  # Starlette's route also admits HEAD with GET
+            raise StarletteHTTPException(405, headers={"Allow": "GET, POST"})
+        # The sub-response FastAPI would inject: headers (cookies) set on it are copied to the answer.
+        sub_response = Response()
+        del sub_response.headers["content-length"]
+        sub_response.status_code = None  # type: ignore[assignment]
+        context = self.context_factory(request)
+        context.request, context.response = request, sub_response
+        self.temporal_response = sub_response
+        try:
+            return await self.run(request=request, context=context, root_value=None)
+        except HTTPException as error:
+            return PlainTextResponse(error.reason, status_code=error.status_code)
 
     async def run(self, request: Request, context: Any = UNSET, root_value: Any = UNSET) -> Response:
         # No await may come before super().run(): it reads `self.temporal_response`, set just before.
@@ -166,8 +195,8 @@ def _utf8(body: bytes) -> str:
 
 
 def create_graphql_router(settings: Settings) -> GraphQLRouter:
-    async def get_context(request: Request) -> Context:
-        return Context(database=request.app.state.database, settings=request.app.state.settings)
+    def make_context(connection: HTTPConnection) -> Context:
+        return Context(database=connection.app.state.database, settings=connection.app.state.settings)
 
     return GraphQLRouter(
         build_schema(
@@ -176,7 +205,7 @@ def create_graphql_router(settings: Settings) -> GraphQLRouter:
             fast_path=settings.graphql_fast_path,
         ),
         settings=settings,
-        context_getter=get_context,
+        context_factory=make_context,
         graphql_ide="graphiql" if settings.graphiql_enabled else None,
         allow_queries_via_get=True,
     )
