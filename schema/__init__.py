@@ -11,10 +11,9 @@ from strawberry.types import ExecutionContext
 
 from api.middleware.request_id import current_request_id
 from schema.errors import log_errors
-from schema.extensions import DatabaseTransaction
+from schema.extensions import RecordedTransaction
 from schema.fastpath import FastExecutionContext, mark_plain_leaves
 from schema.mutations import Mutation
-from schema.observability import RecordOperation
 from schema.queries import Query
 from schema.scalars import SCALARS
 from schema.types.session import Session
@@ -46,9 +45,9 @@ def build_schema(*, introspection: bool = True, caches: bool = True, fast_path: 
         query=Query,
         mutation=Mutation,
         types=[User, Session],
-        # Order matters: the checks parse and validate; the transaction wraps the whole operation;
-        # RecordOperation finishes first, while the operation's session is still open.
-        extensions=[checks.extension(), DatabaseTransaction, RecordOperation],
+        # The checks parse and validate; RecordedTransaction wraps the whole operation, records it
+        # and then commits or rolls back.
+        extensions=[checks.extension(), RecordedTransaction],
         execution_context_class=FastExecutionContext if fast_path else None,
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALARS),
         checks=checks,

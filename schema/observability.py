@@ -3,12 +3,10 @@ succeeded and who ran it, left on the HTTP request's scope state for `AccessLogM
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Literal
 
 from sqlalchemy import inspect
-from strawberry.extensions import SchemaExtension
 
 from schema.context import Context
 
@@ -22,32 +20,20 @@ class OperationRecord:
     user_id: str | None
 
 
-class RecordOperation(SchemaExtension):
-    """Record the operation on the request; listed after `DatabaseTransaction`, so it runs while the
+async def record_operation(execution_context, outcome: Literal["ok", "error"]) -> None:
+    """Leave the operation's name, outcome and user on the HTTP request; call it while the
     operation's session is still open."""
-
-    async def on_operation(self) -> AsyncIterator[None]:
-        outcome: Literal["ok", "error"] = "error"
-        try:
-            yield
-            result = self.execution_context.result
-            if result is not None and not result.errors:
-                outcome = "ok"
-        finally:
-            await self._record(outcome)
-
-    async def _record(self, outcome: Literal["ok", "error"]) -> None:
-        context: Context = self.execution_context.context
-        request = context.request
-        if request is None:
-            return
-        try:
-            name = self.execution_context.operation_name
-        except Exception:  # noqa: BLE001 - a document that did not parse has no name to report
-            name = None
-        request.scope.setdefault("state", {})[STATE_KEY] = OperationRecord(
-            name=name, outcome=outcome, user_id=await _resolved_user_id(context)
-        )
+    context: Context = execution_context.context
+    request = context.request
+    if request is None:
+        return
+    try:
+        name = execution_context.operation_name
+    except Exception:  # noqa: BLE001 - a document that did not parse has no name to report
+        name = None
+    request.scope.setdefault("state", {})[STATE_KEY] = OperationRecord(
+        name=name, outcome=outcome, user_id=await _resolved_user_id(context)
+    )
 
 
 async def _resolved_user_id(context: Context) -> str | None:

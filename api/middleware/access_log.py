@@ -1,5 +1,5 @@
 """One access log line and the request metrics per HTTP request, with the GraphQL operation's name,
-outcome and user when `schema.observability.RecordOperation` left them on the request."""
+outcome and user when `schema.observability.record_operation` left them on the request."""
 
 from __future__ import annotations
 
