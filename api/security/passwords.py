@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import threading
 import weakref
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -63,14 +66,35 @@ def verify_password_sync(
     return True, hasher.hash(password) if hasher.check_needs_rehash(password_hash) else None
 
 
+# Niceness of the hashing threads (Linux: per thread; Argon2's own lane threads inherit it). The event
+# loop thread keeps the default, so under a sign-in burst the scheduler serves other requests first.
+HASHING_NICENESS = 10
+
+
+def _lower_thread_priority() -> None:
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASHING_NICENESS)
+    except (AttributeError, OSError):  # not Linux, or not allowed: hash at normal priority
+        pass
+
+
+_hashing_threads = ThreadPoolExecutor(
+    max_workers=os.cpu_count() or 2, thread_name_prefix="password-hashing", initializer=_lower_thread_priority
+)
+
+
+async def _in_hashing_thread(function, *args):
+    return await asyncio.get_running_loop().run_in_executor(_hashing_threads, function, *args)
+
+
 async def hash_password(password: str, params: Argon2Params | None = None) -> str:
-    return await asyncio.to_thread(hash_password_sync, password, params)
+    return await _in_hashing_thread(hash_password_sync, password, params)
 
 
 async def verify_password(
     password_hash: str | None, password: str, params: Argon2Params | None = None
 ) -> tuple[bool, str | None]:
-    return await asyncio.to_thread(verify_password_sync, password_hash, password, params)
+    return await _in_hashing_thread(verify_password_sync, password_hash, password, params)
 
 
 # Password work is CPU-bound: more concurrent hashes than cores only make each slower, every waiting
