@@ -36,12 +36,23 @@ def normalize_image(image: str | None, field: tuple[str, ...]) -> tuple[str | No
     image = image.strip()
     if not image:
         return None, None
-    parts = urlsplit(image)
-    if len(image) > IMAGE_MAX or parts.scheme not in {"http", "https"} or not parts.netloc:
+    if len(image) > IMAGE_MAX or not _is_http_url(image):
         return None, Problem(
             ErrorCode.INVALID_INPUT, f"Image must be an http(s) URL of at most {IMAGE_MAX} characters", field
         )
     return image, None
+
+
+def _is_http_url(text: str) -> bool:
+    # urlsplit raises on a broken IPv6 host or port, and silently drops tabs and newlines.
+    if any(ord(char) <= 0x20 or ord(char) == 0x7F for char in text):
+        return False
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
+    except ValueError:
+        return False
+    return parts.scheme in {"http", "https"} and bool(parts.hostname)
 
 
 def check_password(password: str, field: tuple[str, ...], user_inputs: list[str] = ()) -> Problem | None:

@@ -18,6 +18,13 @@ def _user_id(global_id: strawberry.ID) -> uuid.UUID | None:
     return expect_global_id(global_id, "User")
 
 
+def _image_change(image: str | None) -> str | None:
+    """The service's terms: None leaves the image alone, "" removes it."""
+    if image is strawberry.UNSET:
+        return None
+    return "" if image is None else image
+
+
 @strawberry.type
 class AdminMutations:
     @strawberry.mutation(description="Admins only.")
@@ -38,7 +45,7 @@ class AdminMutations:
         user_id = _user_id(id)
         async with info.context.db() as session:
             user = await admin.update_user(
-                session, user_id=user_id, email=input.email, name=input.name, image=input.image,
+                session, user_id=user_id, email=input.email, name=input.name, image=_image_change(input.image),
                 role=input.role, is_active=input.is_active, email_verified=input.email_verified,
                 password=input.password,
             )
