@@ -5,15 +5,18 @@ one line. serve.py (serve, migrate), users.py (create-admin), schema.py (export-
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Callable, Sequence
 
 from api.cli import maintenance, schema, serve, users
-from api.cli.errors import CommandError
+from api.cli.errors import CommandError, first_line
 from api.settings import Settings, get_settings
 from db.url import DatabaseURLError
 
 __all__ = ["CommandError", "build_parser", "main"]
+
+log = logging.getLogger("usergraph")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,4 +41,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as error:  # noqa: BLE001 - scripts rely on one line; LOG_LEVEL=DEBUG logs the traceback
+        log.debug("usergraph %s failed", args.command, exc_info=True)
+        print(f"usergraph {args.command}: {type(error).__name__}: {first_line(error)}", file=sys.stderr)
+        return 1
     return 0

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 
-from api.cli.errors import CommandError, first_line
+from api.cli.errors import CommandError, database_failure
 from api.cli.serve import check_database_url
 from api.settings import Settings
 
@@ -53,7 +53,7 @@ def cmd_purge_sessions(args: argparse.Namespace, settings: Settings) -> None:
     try:
         sessions, failures = asyncio.run(run())
     except (OSError, SQLAlchemyError) as error:
-        raise CommandError(f"database error: {first_line(error)}") from None
+        raise database_failure("database error", error) from None
     print(f"deleted {sessions} ended session(s) and {failures} old sign-in failure record(s)")
 
 
@@ -108,10 +108,7 @@ def cmd_seed(args: argparse.Namespace, settings: Settings) -> None:
     try:
         result = asyncio.run(run())
     except Exception as error:  # noqa: BLE001 - a missing table or a lost connection, said on one line
-        reason = first_line(error)
-        if "no such table" in reason or "does not exist" in reason:
-            reason += " (run `usergraph migrate` first)"
-        raise CommandError(f"nothing was seeded: {reason}") from None
+        raise database_failure("nothing was seeded", error) from None
     print(f"seeded {result.users} users and {result.sessions} sessions in {time.monotonic() - started:.1f}s")
     print(f"every demo user's password: {DEMO_PASSWORD}")
     if result.admin_created:

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from api.cli.errors import CommandError
 from api.settings import Settings
 
 
@@ -16,7 +17,10 @@ def cmd_export_schema(args: argparse.Namespace, settings: Settings) -> None:
     if args.output in (None, "-"):
         sys.stdout.write(sdl)
     else:
-        Path(args.output).write_text(sdl)
+        try:
+            Path(args.output).write_text(sdl)
+        except OSError as error:
+            raise CommandError(f"cannot write {args.output}: {error.strerror or error}") from None
         print(f"wrote {args.output}", file=sys.stderr)
 
 

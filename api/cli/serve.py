@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from api.cli.errors import CommandError
+from api.cli.errors import CommandError, first_line
 from api.settings import Settings
 
 log = logging.getLogger("usergraph")
@@ -37,7 +37,7 @@ async def _wait_for_database(settings: Settings) -> None:
                 await database.ping(settings.connect_timeout)
                 return
             except Exception as error:  # noqa: BLE001 - any failure to answer is worth a retry
-                reason = str(error) or type(error).__name__
+                reason = first_line(error)
                 if time.monotonic() >= deadline:
                     raise CommandError(
                         f"database not reachable after {settings.startup_timeout:g}s: {reason}"

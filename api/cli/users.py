@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import sys
 
-from api.cli.errors import CommandError
+from api.cli.errors import CommandError, database_failure
 from api.settings import Settings
 
 
@@ -38,6 +38,8 @@ def cmd_create_admin(args: argparse.Namespace, settings: Settings) -> None:
         email = asyncio.run(run())
     except Rejected as rejected:
         raise CommandError(str(rejected)) from None
+    except Exception as error:  # noqa: BLE001 - a missing table or a lost connection, said on one line
+        raise database_failure("no admin was created", error) from None
     print(f"created admin {email}")
 
 
