@@ -57,6 +57,8 @@ def _decode_value(kind: type, nullable: bool, value: Any) -> Any:
         return parsed
     if kind is uuid.UUID:
         return uuid.UUID(value)
+    if "\x00" in value:
+        raise ValueError  # no stored key has one, and PostgreSQL refuses NUL in a query parameter
     return value
 
 

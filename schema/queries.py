@@ -86,8 +86,8 @@ class Query:
         ordering = queries.user_ordering(order.field.value, descending=order.direction is OrderDirection.DESC)
         request = page_request(ordering, first=first, after=after, last=last, before=before)
         filter = filter or UserFilter()
-        if filter.search is not None and len(filter.search) > _SEARCH_MAX:
-            raise BadUserInput(f"'search' must be at most {_SEARCH_MAX} characters")
+        if filter.search is not None and (len(filter.search) > _SEARCH_MAX or "\x00" in filter.search):
+            raise BadUserInput(f"'search' must be at most {_SEARCH_MAX} characters, without NUL")
         statement = queries.filtered_users(
             queries.UserFilter(
                 search=filter.search, role=filter.role, is_active=filter.is_active, email_verified=filter.email_verified

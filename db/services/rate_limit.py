@@ -33,7 +33,7 @@ class SignInLimits:
 
 def failure_key(email: str) -> str:
     """The email as the limiter counts it: trimmed and lower-cased, whether or not it is valid."""
-    return email.strip().lower()[:_EMAIL_MAX]
+    return email.strip().lower().replace("\x00", "\ufffd")[:_EMAIL_MAX]  # PostgreSQL refuses NUL in text
 
 
 async def is_limited(

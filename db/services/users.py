@@ -15,6 +15,8 @@ EMAIL_TAKEN = "An account with this email already exists"
 
 
 async def find_by_email(session: AsyncSession, email: str) -> User | None:
+    if "\x00" in email:
+        return None  # no stored email has one, and PostgreSQL refuses NUL in a query parameter
     return await session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
@@ -27,6 +28,9 @@ def normalize_name(name: str, field: tuple[str, ...]) -> tuple[str | None, Probl
     name = name.strip()
     if not 1 <= len(name) <= NAME_MAX:
         return None, Problem(ErrorCode.INVALID_INPUT, f"Name must be 1 to {NAME_MAX} characters", field)
+    # Control characters have no place in a name, and PostgreSQL refuses NUL in text outright.
+    if any(unicodedata.category(char) == "Cc" for char in name):
+        return None, Problem(ErrorCode.INVALID_INPUT, "Name must not contain control characters", field)
     return name, None
 
 
