@@ -93,3 +93,19 @@ def test_the_readme_documents_every_setting_with_its_default():
         if field.default is None:
             continue  # derived defaults (GRAPHIQL, DB_POOLER, LOG_FORMAT …) are described in words
         assert documented[name.upper()] == f"`{_as_documented(field.default)}`", name
+
+
+def test_the_readme_operations_are_valid_against_the_schema():
+    from graphql import DocumentNode, parse, validate
+
+    from schema import build_schema
+
+    schema = build_schema()._schema
+    blocks = re.findall(r"```graphql\n(.*?)```", (ROOT / "README.md").read_text(), flags=re.S)
+    # Each operation is a separate example (some blocks hold several anonymous ones).
+    operations = [definition for block in blocks for definition in parse(block).definitions]
+    assert len(operations) >= 10
+    for operation in operations:
+        assert validate(schema, DocumentNode(definitions=(operation,))) == [], operation.loc.source.body[:80]
+    names = {operation.name.value for operation in operations if operation.name}
+    assert {"SignUp", "SignIn", "Viewer", "Users", "CreateUser", "Deactivate", "DeleteUser"} <= names
