@@ -75,3 +75,23 @@ async def test_graphiql_follows_the_setting_and_defaults_to_the_environment(make
         query = await client.get("/graphql", params={"query": "{ __typename }"})
     assert (page.status_code == 200 and "graphiql" in page.text.lower()) is served
     assert query.json() == {"data": {"__typename": "Query"}}  # the API itself answers either way
+
+
+async def test_an_unknown_email_costs_the_same_argon2_verification_as_a_wrong_password(client, monkeypatch):
+    """Counted, not timed: the real hasher runs each time; a spy only counts what it verifies."""
+    from argon2 import PasswordHasher
+
+    await sign_up(client)
+    verified: list[tuple[int, int]] = []
+    real_verify = PasswordHasher.verify
+
+    def counting_verify(self, hash, password):
+        verified.append((self.time_cost, self.memory_cost))
+        return real_verify(self, hash, password)
+
+    monkeypatch.setattr(PasswordHasher, "verify", counting_verify)
+    for email in ("bob@example.com", "ann@example.com"):  # unknown email, then a known one
+        body = await client.gql(SIGN_IN, {"input": {"email": email, "password": "not the password at all"}})
+        assert body["data"]["signIn"]["errors"][0]["code"] == "INVALID_CREDENTIALS"
+    unknown, wrong = verified[: len(verified) // 2], verified[len(verified) // 2 :]
+    assert len(verified) == 2 and unknown == wrong

@@ -7,6 +7,7 @@ import asyncio
 import os
 import secrets
 import subprocess
+from contextlib import asynccontextmanager
 
 import httpx
 import pytest
@@ -100,41 +101,64 @@ async def _wait_for(condition, what: str) -> None:
     raise AssertionError(f"gave up waiting for {what}")
 
 
-async def test_serve_waits_for_the_database_then_starts(requires_postgres, database_url, tmp_path):
-    """The database becomes reachable only after serve has tried and failed: serve keeps trying
-    (within STARTUP_TIMEOUT), migrates and answers."""
+@asynccontextmanager
+async def serve_behind_a_cut_proxy(database_url, tmp_path, *args, **env):
+    """`usergraph serve` whose database is reached through a proxy that starts cut (connections
+    refused); yields (proxy, port, process, log path)."""
     target = make_url(database_url)
     proxy = TcpProxy(target.host or "127.0.0.1", target.port or 5432)
     await proxy.start()
-    await proxy.cut()  # the port stops listening: "connection refused" until restore()
+    await proxy.cut()  # the port stops listening until restore()
     port = free_port()
     log_path = tmp_path / "serve.log"
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "STARTUP_TIMEOUT": str(WAIT), "CONNECT_TIMEOUT": "2",
-           "DATABASE_URL": target.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)}
+    url = target.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    environment = {**os.environ, "PYTHONPATH": str(ROOT), "CONNECT_TIMEOUT": "2", "DATABASE_URL": url, **env}
     with log_path.open("wb") as log:
         process = await asyncio.create_subprocess_exec(
-            *usergraph_command("serve", "--port", str(port)), cwd=tmp_path, env=env, stdout=log, stderr=log)
+            *usergraph_command("serve", "--port", str(port), *args), cwd=tmp_path, env=environment,
+            stdout=log, stderr=log)
     try:
-        async def refused_once():
-            assert process.returncode is None, log_path.read_text()
-            return "database not reachable yet" in log_path.read_text()
-
-        async def healthy():
-            assert process.returncode is None, log_path.read_text()
-            try:
-                async with httpx.AsyncClient() as client:
-                    return (await client.get(f"http://127.0.0.1:{port}/health", timeout=2)).status_code == 200
-            except httpx.HTTPError:
-                return False
-
-        await _wait_for(refused_once, "serve to report the database unreachable")
-        await proxy.restore()
-        await _wait_for(healthy, "serve to answer once the database did")
+        yield proxy, port, process, log_path
     finally:
         if process.returncode is None:
             process.terminate()
             await process.wait()
         await proxy.close()
+
+
+def health_is(status, port, process, log_path):
+    async def check():
+        assert process.returncode is None, log_path.read_text()
+        try:
+            async with httpx.AsyncClient() as client:
+                return (await client.get(f"http://127.0.0.1:{port}/health", timeout=5)).status_code == status
+        except httpx.HTTPError:
+            return False
+    return check
+
+
+async def test_serve_waits_for_the_database_then_starts(requires_postgres, database_url, tmp_path):
+    """The database becomes reachable only after serve has tried and failed: serve keeps trying
+    (within STARTUP_TIMEOUT), migrates and answers."""
+    async with serve_behind_a_cut_proxy(database_url, tmp_path, STARTUP_TIMEOUT=str(WAIT)) as (
+        proxy, port, process, log_path
+    ):
+        async def refused_once():
+            assert process.returncode is None, log_path.read_text()
+            return "database not reachable yet" in log_path.read_text()
+
+        await _wait_for(refused_once, "serve to report the database unreachable")
+        await proxy.restore()
+        await _wait_for(health_is(200, port, process, log_path), "serve to answer once the database did")
+
+
+async def test_serve_without_migrate_answers_503_until_the_database_does(requires_postgres, database_url, tmp_path):
+    async with serve_behind_a_cut_proxy(database_url, tmp_path, "--no-migrate", HEALTH_TIMEOUT="2") as (
+        proxy, port, process, log_path
+    ):
+        await _wait_for(health_is(503, port, process, log_path), "serve to start and report the database down")
+        await proxy.restore()
+        await _wait_for(health_is(200, port, process, log_path), "/health to report the database once it answers")
 
 
 def test_two_migrations_at_once_both_succeed_and_apply_each_revision_once(requires_postgres, database_url, tmp_path):
