@@ -40,14 +40,24 @@ def normalize_image(image: str | None, field: tuple[str, ...]) -> tuple[str | No
     image = image.strip()
     if not image:
         return None, None
-    parts = urlsplit(image)
-    # A control character is never part of a valid URL (and PostgreSQL refuses NUL in text).
-    controls = any(unicodedata.category(char) == "Cc" for char in image)
-    if len(image) > IMAGE_MAX or parts.scheme not in {"http", "https"} or not parts.netloc or controls:
+    if len(image) > IMAGE_MAX or not _is_http_url(image):
         return None, Problem(
             ErrorCode.INVALID_INPUT, f"Image must be an http(s) URL of at most {IMAGE_MAX} characters", field
         )
     return image, None
+
+
+def _is_http_url(text: str) -> bool:
+    # urlsplit raises on a broken IPv6 host or port, and silently drops tabs and newlines; a control
+    # character is never part of a valid URL (and PostgreSQL refuses NUL in text).
+    if any(char == " " or unicodedata.category(char) == "Cc" for char in text):
+        return False
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
+    except ValueError:
+        return False
+    return parts.scheme in {"http", "https"} and bool(parts.hostname)
 
 
 def check_password(password: str, field: tuple[str, ...], user_inputs: list[str] = ()) -> Problem | None:

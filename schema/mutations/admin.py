@@ -7,11 +7,10 @@ import uuid
 import strawberry
 
 from db.services import admin
-from db.services.errors import Rejected
 from schema.permissions import require_admin
 from schema.relay import expect_global_id, to_global_id
 from schema.types.inputs import CreateUserInput, UpdateUserInput
-from schema.types.payloads import DeleteUserPayload, RevokeSessionsPayload, UserPayload, user_errors
+from schema.types.payloads import DeleteUserPayload, RevokeSessionsPayload, UserPayload, rejected_as
 
 
 def _user_id(global_id: strawberry.ID) -> uuid.UUID | None:
@@ -19,54 +18,53 @@ def _user_id(global_id: strawberry.ID) -> uuid.UUID | None:
     return expect_global_id(global_id, "User")
 
 
+def _image_change(image: str | None) -> str | None:
+    """The service's terms: None leaves the image alone, "" removes it."""
+    if image is strawberry.UNSET:
+        return None
+    return "" if image is None else image
+
+
 @strawberry.type
 class AdminMutations:
     @strawberry.mutation(description="Admins only.")
+    @rejected_as(UserPayload)
     async def create_user(self, info: strawberry.Info, input: CreateUserInput) -> UserPayload:
         await require_admin(info)
         async with info.context.db() as session:
-            try:
-                user = await admin.create_user(
-                    session, email=input.email, name=input.name, password=input.password,
-                    role=input.role, email_verified=input.email_verified,
-                )
-            except Rejected as rejected:
-                return UserPayload(errors=user_errors(rejected))
+            user = await admin.create_user(
+                session, email=input.email, name=input.name, password=input.password,
+                role=input.role, email_verified=input.email_verified,
+            )
         return UserPayload(user=user)
 
     @strawberry.mutation(description="Admins only.")
+    @rejected_as(UserPayload)
     async def update_user(self, info: strawberry.Info, id: strawberry.ID, input: UpdateUserInput) -> UserPayload:
         await require_admin(info)
         user_id = _user_id(id)
         async with info.context.db() as session:
-            try:
-                user = await admin.update_user(
-                    session, user_id=user_id, email=input.email, name=input.name, image=input.image,
-                    role=input.role, is_active=input.is_active, email_verified=input.email_verified,
-                    password=input.password,
-                )
-            except Rejected as rejected:
-                return UserPayload(errors=user_errors(rejected))
+            user = await admin.update_user(
+                session, user_id=user_id, email=input.email, name=input.name, image=_image_change(input.image),
+                role=input.role, is_active=input.is_active, email_verified=input.email_verified,
+                password=input.password,
+            )
         return UserPayload(user=user)
 
     @strawberry.mutation(description="Admins only.")
+    @rejected_as(DeleteUserPayload)
     async def delete_user(self, info: strawberry.Info, id: strawberry.ID) -> DeleteUserPayload:
         await require_admin(info)
         user_id = _user_id(id)
         async with info.context.db() as session:
-            try:
-                deleted = await admin.delete_user(session, user_id=user_id)
-            except Rejected as rejected:
-                return DeleteUserPayload(errors=user_errors(rejected))
+            deleted = await admin.delete_user(session, user_id=user_id)
         return DeleteUserPayload(deleted_user_id=strawberry.ID(to_global_id("User", deleted)))
 
     @strawberry.mutation(description="Admins only: revokes every active session of a user.")
+    @rejected_as(RevokeSessionsPayload)
     async def revoke_user_sessions(self, info: strawberry.Info, user_id: strawberry.ID) -> RevokeSessionsPayload:
         await require_admin(info)
         target = _user_id(user_id)
         async with info.context.db() as session:
-            try:
-                revoked = await admin.revoke_user_sessions(session, user_id=target)
-            except Rejected as rejected:
-                return RevokeSessionsPayload(errors=user_errors(rejected))
+            revoked = await admin.revoke_user_sessions(session, user_id=target)
         return RevokeSessionsPayload(revoked_count=revoked)

@@ -11,7 +11,7 @@ from db.services.sessions import revoke_session
 from schema.context import Context
 from schema.permissions import require_viewer
 from schema.types.inputs import SignInInput, SignUpInput
-from schema.types.payloads import AuthPayload, SessionPayload, user_errors
+from schema.types.payloads import AuthPayload, SessionPayload, rejected_as
 
 
 def _signed_in(context: Context, signed_in: auth.SignedIn) -> AuthPayload:
@@ -30,30 +30,25 @@ def _count_sign_in_refusal(rejected: Rejected) -> None:
 @strawberry.type
 class AuthMutations:
     @strawberry.mutation
+    @rejected_as(AuthPayload)
     async def sign_up(self, info: strawberry.Info[Context], input: SignUpInput) -> AuthPayload:
         context = info.context
-        try:
-            async with context.db() as session:
-                signed_in = await auth.sign_up(
-                    session, settings=context.settings, email=input.email, password=input.password,
-                    name=input.name, client=context.client(),
-                )
-        except Rejected as rejected:
-            return AuthPayload(errors=user_errors(rejected))
+        async with context.db() as session:
+            signed_in = await auth.sign_up(
+                session, settings=context.settings, email=input.email, password=input.password,
+                name=input.name, client=context.client(),
+            )
         return _signed_in(context, signed_in)
 
     @strawberry.mutation
+    @rejected_as(AuthPayload, on_rejected=_count_sign_in_refusal)
     async def sign_in(self, info: strawberry.Info[Context], input: SignInInput) -> AuthPayload:
         context = info.context
-        try:
-            async with context.db() as session:
-                signed_in = await auth.sign_in(
-                    session, settings=context.settings, email=input.email, password=input.password,
-                    client=context.client(),
-                )
-        except Rejected as rejected:
-            _count_sign_in_refusal(rejected)
-            return AuthPayload(errors=user_errors(rejected))
+        async with context.db() as session:
+            signed_in = await auth.sign_in(
+                session, settings=context.settings, email=input.email, password=input.password,
+                client=context.client(),
+            )
         return _signed_in(context, signed_in)
 
     @strawberry.mutation(description="Revokes the session that authenticates this request.")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import strawberry
 
 from db.services import auth
-from db.services.errors import Rejected
 from db.services.sessions import revoke_session, revoke_sessions
 from db.services.users import update_profile
 from schema.context import Context
@@ -17,65 +16,57 @@ from schema.types.payloads import (
     RevokeSessionsPayload,
     SessionPayload,
     UserPayload,
-    user_errors,
+    rejected_as,
 )
 
 
 @strawberry.type
 class ViewerMutations:
     @strawberry.mutation
+    @rejected_as(UserPayload)
     async def update_viewer(self, info: strawberry.Info[Context], input: UpdateViewerInput) -> UserPayload:
         viewer = await require_viewer(info)
-        try:
-            async with info.context.db() as session:
-                user = await update_profile(
-                    session, user=viewer.user, name=input.name,
-                    image=input.image or None, update_image=input.image is not strawberry.UNSET,
-                )
-        except Rejected as rejected:
-            return UserPayload(errors=user_errors(rejected))
+        async with info.context.db() as session:
+            user = await update_profile(
+                session, user=viewer.user, name=input.name,
+                image=input.image or None, update_image=input.image is not strawberry.UNSET,
+            )
         return UserPayload(user=user)
 
     @strawberry.mutation
+    @rejected_as(UserPayload)
     async def change_password(self, info: strawberry.Info[Context], input: ChangePasswordInput) -> UserPayload:
         viewer = await require_viewer(info)
         context = info.context
-        try:
-            async with context.db() as session:
-                user = await auth.change_password(
-                    session, settings=context.settings, user=viewer.user,
-                    current_password=input.current_password, new_password=input.new_password,
-                    current_session_id=viewer.session.id, revoke_other_sessions=input.revoke_other_sessions,
-                    client=context.client(),
-                )
-        except Rejected as rejected:
-            return UserPayload(errors=user_errors(rejected))
+        async with context.db() as session:
+            user = await auth.change_password(
+                session, settings=context.settings, user=viewer.user,
+                current_password=input.current_password, new_password=input.new_password,
+                current_session_id=viewer.session.id, revoke_other_sessions=input.revoke_other_sessions,
+                client=context.client(),
+            )
         return UserPayload(user=user)
 
     @strawberry.mutation
+    @rejected_as(DeleteUserPayload)
     async def delete_viewer(self, info: strawberry.Info[Context], input: DeleteViewerInput) -> DeleteUserPayload:
         viewer = await require_viewer(info)
         context = info.context
-        try:
-            async with context.db() as session:
-                deleted_id = await auth.delete_account(
-                    session, settings=context.settings, user=viewer.user, password=input.password,
-                    client=context.client(),
-                )
-        except Rejected as rejected:
-            return DeleteUserPayload(errors=user_errors(rejected))
+        async with context.db() as session:
+            deleted_id = await auth.delete_account(
+                session, settings=context.settings, user=viewer.user, password=input.password,
+                client=context.client(),
+            )
         context.end_session()
         return DeleteUserPayload(deleted_user_id=strawberry.ID(to_global_id("User", deleted_id)))
 
     @strawberry.mutation(description="Revokes one of the viewer's sessions (any session, for an admin).")
+    @rejected_as(SessionPayload)
     async def revoke_session(self, info: strawberry.Info[Context], id: strawberry.ID) -> SessionPayload:
         viewer = await require_viewer(info)
         session_id = expect_global_id(id, "Session")
-        try:
-            async with info.context.db() as session:
-                login = await revoke_session(session, session_id=session_id, actor=viewer.user)
-        except Rejected as rejected:
-            return SessionPayload(errors=user_errors(rejected))
+        async with info.context.db() as session:
+            login = await revoke_session(session, session_id=session_id, actor=viewer.user)
         if login.id == viewer.session.id:
             info.context.end_session()
         return SessionPayload(session=login)

@@ -52,7 +52,8 @@ class CreateUserInput:
 class UpdateUserInput:
     email: str | None = None
     name: str | None = None
-    image: str | None = None
+    # As in UpdateViewerInput: UNSET (absent) leaves the image alone; an explicit null removes it.
+    image: str | None = strawberry.UNSET
     role: Role | None = None
     is_active: bool | None = None
     email_verified: bool | None = None

@@ -2,20 +2,46 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
 import strawberry
 
 from db.services.errors import Problem, Rejected
 from schema.types.session import Session
 from schema.types.user import User
-from schema.types.user_error import UserError, UserErrorCode
+from schema.types.user_error import UserError
+
+Resolver = TypeVar("Resolver", bound=Callable[..., Awaitable[Any]])
 
 
 def user_errors(problems: Rejected | list[Problem]) -> list[UserError]:
     problems = problems.problems if isinstance(problems, Rejected) else problems
-    return [
-        UserError(field=list(p.field) if p.field else None, message=p.message, code=UserErrorCode(p.code.value))
-        for p in problems
-    ]
+    return [UserError(field=list(p.field) if p.field else None, message=p.message, code=p.code) for p in problems]
+
+
+def rejected_as(
+    payload: type, *, on_rejected: Callable[[Rejected], None] | None = None
+) -> Callable[[Resolver], Resolver]:
+    """Decorate a mutation resolver so that a service's `Rejected` becomes `payload(errors=...)`.
+
+    Put it under `@strawberry.mutation`: Strawberry reads the arguments through `__wrapped__`.
+    """
+
+    def decorate(resolver: Resolver) -> Resolver:
+        @functools.wraps(resolver)
+        async def resolve(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return await resolver(*args, **kwargs)
+            except Rejected as rejected:
+                if on_rejected is not None:
+                    on_rejected(rejected)
+                return payload(errors=user_errors(rejected))
+
+        return resolve  # type: ignore[return-value]
+
+    return decorate
 
 
 @strawberry.type(description="Result of signing up or in. token is shown once: send it as 'Authorization: Bearer <token>'.")

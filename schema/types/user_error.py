@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-import enum
-
 import strawberry
 
+from db.services.errors import ErrorCode
 
-@strawberry.enum
-class UserErrorCode(enum.Enum):
-    INVALID_INPUT = "INVALID_INPUT"
-    EMAIL_TAKEN = "EMAIL_TAKEN"
-    WEAK_PASSWORD = "WEAK_PASSWORD"
-    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
-    ACCOUNT_DISABLED = "ACCOUNT_DISABLED"
-    RATE_LIMITED = "RATE_LIMITED"
-    NOT_FOUND = "NOT_FOUND"
-    SIGN_UP_DISABLED = "SIGN_UP_DISABLED"
+# The services' own enum, so a `Problem.code` needs no conversion and the codes are listed once.
+UserErrorCode = strawberry.enum(ErrorCode, name="UserErrorCode")
 
 
 @strawberry.type(description="A problem with a mutation's input that the user can fix.")

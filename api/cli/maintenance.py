@@ -1,0 +1,133 @@
+"""`usergraph purge-sessions` and `usergraph seed`: housekeeping and demo data, with a progress bar."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import re
+import sys
+import time
+from collections.abc import Callable
+from datetime import timedelta
+
+from api.cli.errors import CommandError, database_failure
+from api.cli.serve import check_database_url
+from api.settings import Settings
+
+_DURATION = re.compile(r"^\s*(\d+)\s*([dhm])\s*$")
+_UNITS = {"d": "days", "h": "hours", "m": "minutes"}
+
+
+def parse_duration(text: str) -> timedelta:
+    """`30d`, `12h` or `90m`."""
+    match = _DURATION.match(text)
+    if not match:
+        raise CommandError(f"invalid duration {text!r}: use a whole number with d, h or m (30d, 12h, 90m)")
+    return timedelta(**{_UNITS[match[2]]: int(match[1])})
+
+
+def cmd_purge_sessions(args: argparse.Namespace, settings: Settings) -> None:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from db.engine import Database
+    from db.services.rate_limit import SignInLimits, purge_failures
+    from db.services.sessions import purge_ended_sessions
+    from db.types import utcnow
+
+    older_than = parse_duration(args.older_than)
+    check_database_url(settings)
+
+    async def run() -> tuple[int, int]:
+        database = Database.from_settings(settings)
+        now = utcnow()
+        try:
+            async with database.sessionmaker() as session:
+                sessions = await purge_ended_sessions(session, ended_before=now - older_than)
+                # Failures older than the limiter's window no longer count for anything.
+                failures = await purge_failures(session, before=now - SignInLimits.from_settings(settings).window)
+                await session.commit()
+                return sessions, failures
+        finally:
+            await database.dispose()
+
+    try:
+        sessions, failures = asyncio.run(run())
+    except (OSError, SQLAlchemyError) as error:
+        raise database_failure("database error", error) from None
+    print(f"deleted {sessions} ended session(s) and {failures} old sign-in failure record(s)")
+
+
+def progress_bar(label: str) -> Callable[[int, int], None]:
+    """A one-line text progress bar on stderr (redrawn in place on a terminal, every 10% otherwise)."""
+    tty = sys.stderr.isatty()
+    shown = {"step": -1}
+
+    def show(done: int, total: int) -> None:
+        fraction = done / total if total else 1.0
+        step = int(fraction * (100 if tty else 10))
+        if step == shown["step"]:
+            return
+        shown["step"] = step
+        bar = "#" * int(fraction * 30)
+        line = f"{label} [{bar:<30}] {fraction:4.0%} {done}/{total}"
+        sys.stderr.write(f"\r{line}" if tty else f"{line}\n")
+        if tty and done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return show
+
+
+def cmd_seed(args: argparse.Namespace, settings: Settings) -> None:
+    from api.security.passwords import hash_password_sync
+    from db.engine import Database
+    from db.services.seed import ADMIN_EMAIL, DEMO_PASSWORD, seed_demo_data
+
+    if args.users < 0 or args.sessions_per_user < 0:
+        raise CommandError("--users and --sessions-per-user must not be negative")
+    check_database_url(settings)
+
+    async def run():
+        database = Database.from_settings(settings)
+        try:
+            async with database.sessionmaker() as session:
+                result = await seed_demo_data(
+                    session,
+                    users=args.users,
+                    sessions_per_user=args.sessions_per_user,
+                    password_hash=hash_password_sync(DEMO_PASSWORD),
+                    session_ttl=timedelta(days=settings.session_ttl_days),
+                    progress=progress_bar("seeding users"),
+                )
+                await session.commit()
+                return result
+        finally:
+            await database.dispose()
+
+    started = time.monotonic()
+    try:
+        result = asyncio.run(run())
+    except Exception as error:  # noqa: BLE001 - a missing table or a lost connection, said on one line
+        raise database_failure("nothing was seeded", error) from None
+    print(f"seeded {result.users} users and {result.sessions} sessions in {time.monotonic() - started:.1f}s")
+    print(f"every demo user's password: {DEMO_PASSWORD}")
+    if result.admin_created:
+        print(f"admin: {ADMIN_EMAIL} / {DEMO_PASSWORD}")
+    else:
+        print(f"admin: {ADMIN_EMAIL} already existed; its password is unchanged")
+
+
+def add_commands(commands: argparse._SubParsersAction) -> None:
+    purge = commands.add_parser(
+        "purge-sessions", help="delete sessions that ended (revoked or expired) long ago, and old rate-limit records"
+    )
+    purge.add_argument(
+        "--older-than", default="30d", metavar="DURATION",
+        help="how long ago they ended: 30d, 12h, 90m (default 30d)",
+    )
+    purge.set_defaults(handler=cmd_purge_sessions)
+
+    seed = commands.add_parser("seed", help="add demo users and sessions (appends; one shared password)")
+    seed.add_argument("--users", type=int, required=True, help="how many users to add")
+    seed.add_argument("--sessions-per-user", type=int, default=3, help="sessions per user (default 3)")
+    seed.set_defaults(handler=cmd_seed)

@@ -1,0 +1,115 @@
+"""`usergraph serve` and `usergraph migrate`: wait for the database, migrate once, then start uvicorn."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from api.cli.errors import CommandError, first_line
+from api.settings import Settings
+
+log = logging.getLogger("usergraph")
+
+
+def check_database_url(settings: Settings) -> None:
+    """Refuse a malformed DATABASE_URL or DIRECT_URL before anything connects (DatabaseURLError)."""
+    from db.engine import database_config
+
+    database_config(settings)
+    database_config(settings, url=settings.migration_url)
+
+
+async def _wait_for_database(settings: Settings) -> None:
+    from db.engine import Database
+
+    database = Database.from_settings(settings, url=settings.migration_url)
+    deadline = time.monotonic() + settings.startup_timeout
+    try:
+        while True:
+            try:
+                await database.ping(settings.connect_timeout)
+                return
+            except Exception as error:  # noqa: BLE001 - any failure to answer is worth a retry
+                reason = first_line(error)
+                if time.monotonic() >= deadline:
+                    raise CommandError(
+                        f"database not reachable after {settings.startup_timeout:g}s: {reason}"
+                    ) from None
+                log.warning("database not reachable yet (%s); retrying", reason)
+                await asyncio.sleep(1)
+    finally:
+        await database.dispose()
+
+
+def migrate(settings: Settings) -> None:
+    from db.migrations import upgrade
+
+    check_database_url(settings)
+    asyncio.run(_wait_for_database(settings))
+    upgrade(settings.migration_url)
+
+
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> None:
+    migrate(settings)
+    print("database is at the latest migration")
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
+    import uvicorn
+
+    from api.logging import logging_config
+
+    check_database_url(settings)
+    if not args.no_migrate:
+        migrate(settings)  # once, here, before any worker starts
+    with _metrics_shared_between(args.workers):
+        uvicorn.run(
+            "api.app:create_app",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            proxy_headers=True,
+            forwarded_allow_ips=settings.forwarded_allow_ips,
+            log_config=logging_config(settings),
+            log_level=settings.log_level.lower(),
+            access_log=False,  # api/middleware/access_log.py writes one richer line per request
+            timeout_graceful_shutdown=30,
+        )
+
+
+@contextmanager
+def _metrics_shared_between(workers: int) -> Iterator[None]:
+    """Give several workers a fresh prometheus-client multiprocess directory (unless the operator set
+    one), so that /metrics, answered by any one worker, counts the requests of all of them."""
+    variable = "PROMETHEUS_MULTIPROC_DIR"
+    if workers <= 1 or os.environ.get(variable):
+        yield
+        return
+    directory = tempfile.mkdtemp(prefix="usergraph-metrics-")
+    os.environ[variable] = directory  # inherited by the worker processes uvicorn spawns
+    try:
+        yield
+    finally:
+        del os.environ[variable]
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def add_commands(commands: argparse._SubParsersAction) -> None:
+    serve = commands.add_parser("serve", help="migrate the database, then serve the API")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    serve.add_argument("--no-migrate", action="store_true", help="start at once, without migrating")
+    serve.set_defaults(handler=cmd_serve)
+
+    commands.add_parser("migrate", help="upgrade the database to the latest migration").set_defaults(
+        handler=cmd_migrate
+    )
