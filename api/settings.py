@@ -53,7 +53,8 @@ class Settings(BaseSettings):
     argon2_parallelism: int = Field(4, ge=1)
     # Password flows hashing at once. One core is left to the event loop (and the database), so a
     # burst of sign-ins does not stall every other request; more than the cores only slows each hash.
-    password_hashing_concurrency: int = Field(default_factory=lambda: max(1, (os.cpu_count() or 2) - 1), ge=1)
+    # Unset: the CPU count minus one, at least 1 (`hashing_concurrency`).
+    password_hashing_concurrency: int | None = Field(None, ge=1)
 
     @field_validator("cors_origins", mode="before")
     @classmethod
@@ -104,6 +105,12 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_token_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def hashing_concurrency(self) -> int:
+        if self.password_hashing_concurrency is not None:
+            return self.password_hashing_concurrency
+        return max(1, (os.cpu_count() or 2) - 1)
 
     @property
     def resolved_log_format(self) -> Literal["json", "text"]:

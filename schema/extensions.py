@@ -28,9 +28,9 @@ class DatabaseTransaction(SchemaExtension):
 
 
 class RecordedTransaction(DatabaseTransaction):
-    """DatabaseTransaction and RecordOperation in one `on_operation` hook: the operation is recorded
-    first, while its session is still open, then committed or rolled back. One async generator per
-    operation instead of two (bench/README.md, second pass)."""
+    """DatabaseTransaction plus the operation record for the access log and metrics, in one
+    `on_operation` hook: the operation is recorded first, while its session is still open, then
+    committed or rolled back (one async generator per operation instead of two)."""
 
     async def on_operation(self) -> AsyncIterator[None]:
         succeeded = False

@@ -5,7 +5,7 @@ of the other sessions (changePassword). And the connection goes back to the pool
 
 The httpx ASGI transport runs the app in the calling task, so cancelling that task cancels the request
 where it stands. The moment is chosen from the real work: a statement about to be sent (SQLAlchemy's
-cursor event) or a password hash handed to a worker thread (the loop's executor)."""
+cursor event) or a password hash handed to a worker thread (api.security.passwords.hashing_threads)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import event, func, select
 
+from api.security import passwords
 from db.models import Session, User
 from tests.support.auth import PASSWORD, SIGN_UP, sign_in, sign_up
 
@@ -35,7 +36,7 @@ def _collect_leaked_connections() -> Iterator[None]:
 
 
 class _SignallingExecutor(ThreadPoolExecutor):
-    """The loop's default executor, calling `on_submit` when work (an Argon2 hash) is handed to it."""
+    """A hashing thread pool calling `on_submit` when work (an Argon2 hash) is handed to it."""
 
     on_submit: Callable[[], None] | None = None
 
@@ -85,11 +86,16 @@ def _while_hashing():
     """Arm: cancel as soon as a password hash starts in a worker thread."""
     loop = asyncio.get_running_loop()
     executor = _SignallingExecutor()
-    loop.set_default_executor(executor)
 
     def arm(cancel):
+        original, passwords.hashing_threads = passwords.hashing_threads, executor
         executor.on_submit = lambda: loop.call_soon(cancel)
-        return lambda: setattr(executor, "on_submit", None)
+
+        def disarm() -> None:
+            passwords.hashing_threads = original
+            executor.on_submit = None
+
+        return disarm
 
     return arm
 

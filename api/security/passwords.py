@@ -78,13 +78,13 @@ def _lower_thread_priority() -> None:
         pass
 
 
-_hashing_threads = ThreadPoolExecutor(
+hashing_threads = ThreadPoolExecutor(
     max_workers=os.cpu_count() or 2, thread_name_prefix="password-hashing", initializer=_lower_thread_priority
 )
 
 
 async def _in_hashing_thread(function, *args):
-    return await asyncio.get_running_loop().run_in_executor(_hashing_threads, function, *args)
+    return await asyncio.get_running_loop().run_in_executor(hashing_threads, function, *args)
 
 
 async def hash_password(password: str, params: Argon2Params | None = None) -> str:
@@ -107,7 +107,7 @@ _slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, asyncio.S
 
 def hashing_slot(settings: Settings | None = None) -> asyncio.Semaphore:
     """The running loop's limit on concurrent password flows: `async with hashing_slot(settings): ...`."""
-    concurrency = (settings or get_settings()).password_hashing_concurrency
+    concurrency = (settings or get_settings()).hashing_concurrency
     by_size = _slots.setdefault(asyncio.get_running_loop(), {})
     slot = by_size.get(concurrency)
     if slot is None:
