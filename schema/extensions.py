@@ -24,22 +24,18 @@ class DatabaseTransaction(SchemaExtension):
             result = self.execution_context.result
             succeeded = result is not None and not result.errors
         finally:
-            await self.execution_context.context.finish(commit=succeeded)
+            try:
+                await self.before_finish(succeeded)
+            finally:
+                await self.execution_context.context.finish(commit=succeeded)
+
+    async def before_finish(self, succeeded: bool) -> None:
+        """Runs after the operation, while its session is still open."""
 
 
 class RecordedTransaction(DatabaseTransaction):
-    """DatabaseTransaction plus the operation record for the access log and metrics, in one
-    `on_operation` hook: the operation is recorded first, while its session is still open, then
-    committed or rolled back (one async generator per operation instead of two)."""
+    """DatabaseTransaction that also records the operation for the access log and metrics, in the same
+    `on_operation` hook (one async generator per operation instead of two)."""
 
-    async def on_operation(self) -> AsyncIterator[None]:
-        succeeded = False
-        try:
-            yield
-            result = self.execution_context.result
-            succeeded = result is not None and not result.errors
-        finally:
-            try:
-                await record_operation(self.execution_context, "ok" if succeeded else "error")
-            finally:
-                await self.execution_context.context.finish(commit=succeeded)
+    async def before_finish(self, succeeded: bool) -> None:
+        await record_operation(self.execution_context, "ok" if succeeded else "error")
