@@ -4,6 +4,7 @@ session cookie."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -120,21 +121,16 @@ class Context(BaseContext):
     def end_session(self) -> None:
         """Tell the browser to drop the session cookie."""
         if self.response is not None:
-            self.response.delete_cookie(
-                self.settings.cookie_name, path="/", secure=not self.settings.debug, httponly=True, samesite="lax"
-            )
+            self.response.delete_cookie(self.settings.cookie_name, **self._cookie_attributes())
 
     def _set_cookie(self, token: str) -> None:
         if self.response is not None:
-            self.response.set_cookie(
-                self.settings.cookie_name,
-                token,
-                max_age=int(SessionPolicy.from_settings(self.settings).ttl.total_seconds()),
-                path="/",
-                secure=not self.settings.debug,
-                httponly=True,
-                samesite="lax",
-            )
+            max_age = int(SessionPolicy.from_settings(self.settings).ttl.total_seconds())
+            self.response.set_cookie(self.settings.cookie_name, token, max_age=max_age, **self._cookie_attributes())
+
+    def _cookie_attributes(self) -> dict[str, object]:
+        # The same on setting and deleting, or the browser keeps a second cookie.
+        return {"path": "/", "secure": not self.settings.debug, "httponly": True, "samesite": "lax"}
 
     def _cookie_allowed(self) -> bool:
         request = self.request
@@ -159,7 +155,7 @@ class Context(BaseContext):
         return Viewer(user, login)
 
     @property
-    def current_session_id(self):
+    def current_session_id(self) -> uuid.UUID | None:
         """The session authenticating this request (once `viewer()` has been awaited), or the one a
         sign-in in this operation just started."""
         if self._viewer is None or not self._viewer.done() or self._viewer.exception():

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
 
+from tests.support.processes import stop
 from tests.support.server import free_port
 
 
@@ -90,10 +91,5 @@ def running_pgbouncer(database_url: str, *, pool_size: int = 4, wait: float = 20
                 time.sleep(0.1)
         yield target.set(host="127.0.0.1", port=port)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process, timeout=10)
         shutil.rmtree(folder, ignore_errors=True)

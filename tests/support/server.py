@@ -14,6 +14,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.support.processes import stop
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -67,9 +69,4 @@ def running_server(
             time.sleep(0.2)
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process, timeout=15)
