@@ -93,7 +93,7 @@ class Settings(BaseSettings):
     gc_tuning: bool = True
     # Keep parsed and validated documents by their text (schema/validation.py); off only to measure them.
     graphql_caches: bool = True
-    # Leaf fields read straight off their parent skip graphql-core's per-field machinery (schema/fastpath.py).
+    # Leaf fields read straight off their parent skip graphql-core's per-field machinery (schema/execution/fastpath.py).
     graphql_fast_path: bool = True
 
     @field_validator("log_level", mode="before")

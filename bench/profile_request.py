@@ -55,6 +55,10 @@ async def profile(url: str, query: str, count: int, *, sampling: bool, overrides
             checks = app.state.graphql.schema.checks
             print(f"caches: parsed {checks.parsed.hits} hits / {checks.parsed.misses} misses, "
                   f"validated {checks.validated.hits} hits / {checks.validated.misses} misses")
+            from schema.execution.plan import plan_cache
+
+            plans = plan_cache(app.state.graphql.schema._schema)
+            print(f"execution plans: built {plans.built}, served {plans.served}, gave up {plans.gave_up}")
             if sampling:
                 from pyinstrument import Profiler
 

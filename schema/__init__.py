@@ -12,7 +12,7 @@ from strawberry.types import ExecutionContext
 from api.middleware.request_id import current_request_id
 from schema.errors import log_errors
 from schema.extensions import RecordedTransaction
-from schema.fastpath import FastExecutionContext, mark_plain_leaves
+from schema.execution.fastpath import FastExecutionContext, mark_plain_leaves
 from schema.mutations import Mutation
 from schema.queries import Query
 from schema.scalars import SCALARS

@@ -1,4 +1,4 @@
-"""The leaf-field fast path (schema/fastpath.py) answers exactly like the standard executor: the same
+"""The leaf-field fast path (schema/execution/fastpath.py) answers exactly like the standard executor: the same
 documents, as an admin over data with nulls, revoked sessions and several users, sent to one app with
 it and one without, give identical bodies (data, errors, paths and locations)."""
 
@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from hypothesis_graphql import queries
 
 from schema import build_schema
-from schema.fastpath import PLAIN_LEAF
+from schema.execution.fastpath import PLAIN_LEAF
 from tests.support.factories import make_session, make_user, signed_in_admin
 
 SDL = build_schema().as_str()
