@@ -7,13 +7,13 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from db.models import Role, Session, SessionStatus, User
-from db.records import SessionRecord, UserRecord, session_records, user_records
+from db.records import SessionRecord, UserRecord, make_session_record, record_columns, session_records, user_records
 from db.services.pagination import Ordering, SortKey
 
 
@@ -87,14 +87,44 @@ def session_position(row: Session | SessionRecord) -> tuple[datetime, uuid.UUID]
     return row.created_at, row.id
 
 
-def session_status_condition(status: SessionStatus | None, now: datetime) -> ColumnElement[bool]:
+_SESSIONS = Session.__table__
+
+
+def session_status_condition(status: SessionStatus | None, now: Any) -> ColumnElement[bool]:
+    """Sessions of a status at `now` (a value or a bind parameter)."""
+    columns = _SESSIONS.c
     if status is SessionStatus.REVOKED:
-        return Session.revoked_at.is_not(None)
+        return columns.revoked_at.is_not(None)
     if status is SessionStatus.EXPIRED:
-        return and_(Session.revoked_at.is_(None), Session.expires_at <= now)
+        return and_(columns.revoked_at.is_(None), columns.expires_at <= now)
     if status is SessionStatus.ACTIVE:
-        return and_(Session.revoked_at.is_(None), Session.expires_at > now)
+        return and_(columns.revoked_at.is_(None), columns.expires_at > now)
     return true()
+
+
+def _sessions_of_users_statement(status: SessionStatus | None, after: tuple[datetime, uuid.UUID] | None) -> Select:
+    """Core select of up to `:limit` records per user of `:user_ids`, newest first, by user."""
+    conditions = [
+        _SESSIONS.c.user_id.in_(bindparam("user_ids", expanding=True)),
+        session_status_condition(status, bindparam("now", type_=_SESSIONS.c.expires_at.type)),
+    ]
+    if after is not None:
+        conditions.append(SESSION_ORDERING.after(after))
+    rank = (
+        func.row_number()
+        .over(partition_by=_SESSIONS.c.user_id, order_by=[_SESSIONS.c.created_at.desc(), _SESSIONS.c.id.desc()])
+        .label("rank")
+    )
+    ranked = select(*record_columns(SessionRecord, _SESSIONS), rank).where(*conditions).subquery()
+    return (
+        select(*record_columns(SessionRecord, ranked))
+        .where(ranked.c.rank <= bindparam("limit"))
+        .order_by(ranked.c.user_id, ranked.c.rank)
+    )
+
+
+# Built once per status: every page of users runs one, and building it cost more than running it.
+_SESSIONS_OF_USERS = {status: _sessions_of_users_statement(status, None) for status in (*SessionStatus, None)}
 
 
 async def sessions_of_users(
@@ -106,22 +136,14 @@ async def sessions_of_users(
     status: SessionStatus | None,
     now: datetime,
 ) -> dict[uuid.UUID, list[SessionRecord]]:
-    """Up to `limit` sessions per user, newest first, in ONE statement however many users there are."""
-    conditions = [Session.user_id.in_(user_ids), session_status_condition(status, now)]
-    if after is not None:
-        conditions.append(SESSION_ORDERING.after(after))
-    rank = (
-        func.row_number()
-        .over(partition_by=Session.user_id, order_by=SESSION_ORDERING.order_by())
-        .label("rank")
-    )
-    ranked = select(Session, rank).where(*conditions).subquery()
-    row = aliased(Session, ranked)
-    statement = (
-        select(session_records(row)).where(ranked.c.rank <= limit).order_by(ranked.c.user_id, ranked.c.rank)
-    )
+    """Up to `limit` sessions per user, newest first, in ONE statement however many users there are.
+    Run through Core: records from plain rows, without the ORM's loading machinery."""
+    statement = _SESSIONS_OF_USERS[status] if after is None else _sessions_of_users_statement(status, after)
+    connection = await session.connection()
+    rows = await connection.execute(statement, {"user_ids": list(user_ids), "now": now, "limit": limit})
     pages: dict[uuid.UUID, list[SessionRecord]] = {id_: [] for id_ in user_ids}
-    for found in await session.scalars(statement):
+    for row in rows:
+        found = make_session_record(row)
         pages[found.user_id].append(found)
     return pages
 

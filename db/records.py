@@ -54,6 +54,29 @@ def record_type_fields(record_type: type) -> tuple[str, ...]:
     return record_type.__slots__
 
 
+def record_columns(record_type: type, table: Any) -> list[Column]:
+    """The table's (or a subquery's) columns of a record, in the order `record_maker` reads them."""
+    return [table.c[name] for name in record_type_fields(record_type)]
+
+
+def record_maker(record_type: type) -> Callable[[Any], Any]:
+    """Builds a record from a Core row of `record_columns` (no ORM loading machinery on the way)."""
+    fields = record_type_fields(record_type)
+    setter = object.__setattr__
+
+    def make(row: Any) -> Any:
+        record = record_type.__new__(record_type)
+        for name, value in zip(fields, row, strict=True):
+            setter(record, name, value)
+        return record
+
+    return make
+
+
+make_session_record = record_maker(SessionRecord)
+make_user_record = record_maker(UserRecord)
+
+
 def _columns(model: type, record_type: type) -> list[Column]:
     return [getattr(model, name) for name in record_type_fields(record_type)]
 
