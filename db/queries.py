@@ -13,20 +13,29 @@ from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Role, Session, SessionStatus, User
-from db.records import SessionRecord, UserRecord, make_session_record, record_columns, session_records, user_records
+from db.records import SessionRecord, UserRecord, make_session_record, make_user_record, record_columns
 from db.services.pagination import Ordering, SortKey
 
 
+_USERS, _SESSIONS = User.__table__, Session.__table__
+
+
 async def users_by_ids(session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[UserRecord | None]:
-    rows = (await session.scalars(select(user_records()).where(User.id.in_(ids)))).all()
-    by_id = {row.id: row for row in rows}
+    statement = select(*record_columns(UserRecord, _USERS)).where(_USERS.c.id.in_(ids))
+    by_id = {row.id: row for row in map(make_user_record, await _rows(session, statement))}
     return [by_id.get(id_) for id_ in ids]
 
 
 async def sessions_by_ids(session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[SessionRecord | None]:
-    rows = (await session.scalars(select(session_records()).where(Session.id.in_(ids)))).all()
-    by_id = {row.id: row for row in rows}
+    statement = select(*record_columns(SessionRecord, _SESSIONS)).where(_SESSIONS.c.id.in_(ids))
+    by_id = {row.id: row for row in map(make_session_record, await _rows(session, statement))}
     return [by_id.get(id_) for id_ in ids]
+
+
+async def _rows(session: AsyncSession, statement: Any, parameters: dict[str, Any] | None = None) -> Any:
+    """Run a Core select on the operation's connection: plain rows, none of the ORM's loading machinery
+    (about 2.5x cheaper per row: bench/README.md)."""
+    return await (await session.connection()).execute(statement, parameters)
 
 
 # --- users: filters and orderings of the `users` connection ------------------------------------------
@@ -59,8 +68,8 @@ def _like_pattern(text: str) -> str:
 
 
 def filtered_users(user_filter: UserFilter) -> Select:
-    """Users matching the filter, as one entity (`UserRecord`) per row, ready for `fetch_page`."""
-    statement = select(user_records())
+    """Users matching the filter, as `UserRecord` columns (`make_user_record`), ready for `fetch_page`."""
+    statement = select(*record_columns(UserRecord, _USERS))
     if user_filter.search:
         pattern = _like_pattern(user_filter.search.strip())
         # ILIKE on PostgreSQL; lower() LIKE lower() on SQLite, whose lower() only folds ASCII letters.
@@ -85,9 +94,6 @@ SESSION_ORDERING = Ordering(
 
 def session_position(row: Session | SessionRecord) -> tuple[datetime, uuid.UUID]:
     return row.created_at, row.id
-
-
-_SESSIONS = Session.__table__
 
 
 def session_status_condition(status: SessionStatus | None, now: Any) -> ColumnElement[bool]:
@@ -136,11 +142,9 @@ async def sessions_of_users(
     status: SessionStatus | None,
     now: datetime,
 ) -> dict[uuid.UUID, list[SessionRecord]]:
-    """Up to `limit` sessions per user, newest first, in ONE statement however many users there are.
-    Run through Core: records from plain rows, without the ORM's loading machinery."""
+    """Up to `limit` sessions per user, newest first, in ONE statement however many users there are."""
     statement = _SESSIONS_OF_USERS[status] if after is None else _sessions_of_users_statement(status, after)
-    connection = await session.connection()
-    rows = await connection.execute(statement, {"user_ids": list(user_ids), "now": now, "limit": limit})
+    rows = await _rows(session, statement, {"user_ids": list(user_ids), "now": now, "limit": limit})
     pages: dict[uuid.UUID, list[SessionRecord]] = {id_: [] for id_ in user_ids}
     for row in rows:
         found = make_session_record(row)

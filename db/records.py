@@ -1,5 +1,6 @@
 """Read-only rows for the read paths: plain objects built from Core rows, several times cheaper to load
-than ORM instances (no identity map, no instrumentation; PITFALLS.md). Writes keep using db.models."""
+than ORM instances (no identity map, no instrumentation, no ORM result loading; PITFALLS.md). Writes
+keep using db.models."""
 
 from __future__ import annotations
 
@@ -7,9 +8,8 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Column
-from sqlalchemy.orm import Bundle
 
-from db.models import Session, User
+from db.models import Session
 
 
 class UserRecord:
@@ -30,26 +30,6 @@ class SessionRecord:
     status = Session.status
 
 
-class _RecordBundle(Bundle):
-    """Selects a record's columns as one entity: `row[0]` is the record."""
-
-    def __init__(self, record_type: type, columns: list[Column]) -> None:
-        super().__init__(record_type.__name__, *columns)
-        self.record_type = record_type
-
-    def create_row_processor(self, query, procs, labels) -> Callable[[Any], Any]:
-        record_type, fields = self.record_type, record_type_fields(self.record_type)
-        pairs = list(zip(fields, procs, strict=True))
-
-        def make(row: Any) -> Any:
-            record = record_type.__new__(record_type)
-            for name, proc in pairs:
-                object.__setattr__(record, name, proc(row))
-            return record
-
-        return make
-
-
 def record_type_fields(record_type: type) -> tuple[str, ...]:
     return record_type.__slots__
 
@@ -66,7 +46,7 @@ def record_maker(record_type: type) -> Callable[[Any], Any]:
 
     def make(row: Any) -> Any:
         record = record_type.__new__(record_type)
-        for name, value in zip(fields, row, strict=True):
+        for name, value in zip(fields, row):  # rows may carry more columns after the record's
             setter(record, name, value)
         return record
 
@@ -75,16 +55,3 @@ def record_maker(record_type: type) -> Callable[[Any], Any]:
 
 make_session_record = record_maker(SessionRecord)
 make_user_record = record_maker(UserRecord)
-
-
-def _columns(model: type, record_type: type) -> list[Column]:
-    return [getattr(model, name) for name in record_type_fields(record_type)]
-
-
-def user_records() -> Bundle:
-    return _RecordBundle(UserRecord, _columns(User, UserRecord))
-
-
-def session_records(source: Any = Session) -> Bundle:
-    """Session records read from `Session`, or from an alias of it (a subquery's columns)."""
-    return _RecordBundle(SessionRecord, _columns(source, SessionRecord))

@@ -15,7 +15,6 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 
 @dataclass(frozen=True)
@@ -196,7 +195,7 @@ def _parts(statement: Select, ordering: Ordering, window: Callable[[Segment], Co
 
 
 def page_statement(statement: Select, *, ordering: Ordering, request: PageRequest) -> Select:
-    """The filtered single-entity `statement` within the request's window, limit + 1 rows, each with
+    """The filtered `statement` within the request's window, limit + 1 rows, each with
     its key values beside it. With a cursor on a nullable key, each segment is fetched by its own
     index range and the two short results are merged (UNION ALL): a page costs the same at any depth.
     """
@@ -213,23 +212,28 @@ def page_statement(statement: Select, *, ordering: Ordering, request: PageReques
     if len(pages) == 1:
         return pages[0]
     merged = union_all(*(select(page.subquery()) for page in pages)).subquery()
-    entity = statement.column_descriptions[0]["entity"]
     merged_keys = [merged.c[key.name] for key in keys]
     return (
-        select(aliased(entity, merged), *merged_keys)
+        select(*(merged.c[column.key] for column in statement.selected_columns), *merged_keys)
         .order_by(*_order_terms(ordering, merged_keys, reverse=reverse))
         .limit(request.limit + 1)
     )
 
 
-async def fetch_page(session: AsyncSession, statement: Select, *, ordering: Ordering, request: PageRequest) -> Page:
-    """One statement (`page_statement`) for a page and whether more rows lie beyond it.
+async def fetch_page(
+    session: AsyncSession, statement: Select, *, ordering: Ordering, request: PageRequest, make: Callable[[Any], Any]
+) -> Page:
+    """One statement (`page_statement`) for a page and whether more rows lie beyond it; `make` builds
+    a page's row from the leading columns of a result row (the statement's own columns).
 
     The key values are selected beside each row, so cursors carry exactly what the database compares
-    (`lower()` differs between Python, PostgreSQL and SQLite for non-ASCII text).
+    (`lower()` differs between Python, PostgreSQL and SQLite for non-ASCII text). Run through Core:
+    the rows are read-only records, the ORM's loading machinery would only add cost.
     """
     page = page_statement(statement, ordering=ordering, request=request)
-    rows = [(row[0], tuple(row[1:])) for row in await session.execute(page)]
+    width = len(ordering.keys)
+    connection = await session.connection()
+    rows = [(make(row), tuple(row[-width:])) for row in await connection.execute(page)]
     more = len(rows) > request.limit
     rows = rows[: request.limit]
     if request.backward:

@@ -12,6 +12,7 @@ from sqlalchemy import Select
 
 from db.models import SessionStatus
 from db.queries import SESSION_ORDERING, session_position
+from db.records import make_user_record
 from db.services.pagination import Ordering, PageRequest, count, exists_beyond, fetch_page
 from schema.pagination import (
     DEFAULT_PAGE_SIZE,
@@ -137,7 +138,7 @@ async def user_connection(
 ) -> UserConnection:
     """A page of the filtered users `statement`; the page's users prime the user loader."""
     async with context.db() as session:
-        page = await fetch_page(session, statement, ordering=ordering, request=request)
+        page = await fetch_page(session, statement, ordering=ordering, request=request, make=make_user_record)
     context.loaders.prime_users([row for row, _ in page.rows])
     edges = [UserEdge(node=row, ordering=ordering, position=position) for row, position in page.rows]
     ends = [page.rows[0][1], page.rows[-1][1]] if page.rows else []
