@@ -1,4 +1,5 @@
-"""The leaf-field fast path (schema/execution/fastpath.py) answers exactly like the standard executor: the same
+"""The executor's shortcuts, the leaf-field fast path (schema/execution/fastpath.py) and execution plans
+(schema/execution/plan.py), answer exactly like the standard executor: the same
 documents, as an admin over data with nulls, revoked sessions and several users, sent to one app with
 it and one without, give identical bodies (data, errors, paths and locations)."""
 
@@ -12,7 +13,8 @@ from hypothesis_graphql import queries
 
 from schema import build_schema
 from schema.execution.fastpath import PLAIN_LEAF
-from tests.support.factories import make_session, make_user, signed_in_admin
+from schema.execution.plan import plan_cache
+from tests.support.factories import make_session, make_user, signed_in, signed_in_admin
 
 SDL = build_schema().as_str()
 SCALARS = {
@@ -95,3 +97,86 @@ async def test_written_documents_answer_the_same(pair, query):
 @given(query=queries(SDL, fields=["viewer", "users", "user", "node", "nodes"], custom_scalars=SCALARS))
 async def test_generated_documents_answer_the_same(pair, query):
     await _both(pair, query)
+
+
+# --- execution plans (schema/execution/plan.py) ---------------------------------------------------------
+
+PLANNED = [
+    WRITTEN[0],
+    WRITTEN[1],
+    WRITTEN[2],  # fragments on an interface and on the concrete type, merged
+    WRITTEN[3],
+    "{ users(first: 100) { edges { node { id email sessions(first: 5) { edges { node { id createdAt } } } } } } }",
+    "query { a: viewer { id } b: viewer { ... on User { email } } viewer { sessions(first: 1) { totalCount } } }",
+]
+GIVING_UP = [
+    "{ users(first: 101) { edges { node { id } } } }",
+    "{ users(first: 3) { edges { node { email sessions(first: 101) { totalCount } } } } }",
+    '{ users(first: 2) { edges { node { id sessions(after: "bogus") { edges { node { id } } } } } } }',
+    '{ user(id: "nonsense") { id } }',
+]
+NOT_PLANNED = [
+    WRITTEN[4],  # directives
+    '{ node(id: "VXNlcjow") { id } }',
+    "{ __schema { queryType { name } } }",
+]
+
+
+def _plans(client):
+    return plan_cache(client.app.state.graphql.schema._schema)
+
+
+async def test_plans_answer_the_queries_they_model(pair):
+    _, fast, _ = pair
+    before = (_plans(fast).served, _plans(fast).gave_up)
+    for query in PLANNED:
+        body = await _both(pair, query)
+        assert "errors" not in body, body
+    assert (_plans(fast).served, _plans(fast).gave_up) == (before[0] + len(PLANNED), before[1])
+
+
+async def test_plans_give_up_on_errors_and_the_standard_executor_answers(pair):
+    _, fast, _ = pair
+    before = (_plans(fast).served, _plans(fast).gave_up)
+    for query in GIVING_UP:
+        body = await _both(pair, query)
+        assert body["errors"], body
+    assert (_plans(fast).served, _plans(fast).gave_up) == (before[0], before[1] + len(GIVING_UP))
+
+
+async def test_documents_a_plan_does_not_model_get_none(pair):
+    _, fast, _ = pair
+    served = _plans(fast).served
+    for query in NOT_PLANNED:
+        await _both(pair, query)
+    assert _plans(fast).served == served
+    assert _plans(fast).built == len(NOT_PLANNED)
+    assert all(plan is None for _, plan in _plans(fast).plans.values())
+
+
+async def test_plans_take_arguments_from_variables(pair):
+    token, fast, standard = pair
+    query = """query Page($n: Int!, $s: SessionStatus, $order: UserOrder) {
+        users(first: $n, orderBy: $order) { edges { node { email sessions(status: $s) { totalCount
+          edges { node { status } } } } } } }"""
+    served = _plans(fast).served
+    for variables in (
+        {"n": 2, "s": None, "order": {"field": "EMAIL", "direction": "DESC"}},
+        {"n": 3, "s": "REVOKED"},
+        {"n": 101},  # a bad value for an argument: the plan gives up
+    ):
+        bodies = [
+            (await client.gql(query, variables, token=token)) for client in (fast, standard)
+        ]
+        assert _without_request_ids(bodies[0]) == _without_request_ids(bodies[1]), variables
+    assert _plans(fast).served == served + 2
+    assert bodies[0]["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_a_plan_gives_up_for_a_non_admin_exactly_like_the_standard_executor(database, make_client):
+    _, token = await signed_in(database, email="dee@example.com")
+    async with make_client(graphql_fast_path=True) as fast, make_client(graphql_fast_path=False) as standard:
+        for query in (PLANNED[3], PLANNED[4]):
+            bodies = [_without_request_ids(await client.gql(query, token=token)) for client in (fast, standard)]
+            assert bodies[0] == bodies[1]
+        assert (_plans(fast).served, _plans(fast).gave_up) == (1, 1)
