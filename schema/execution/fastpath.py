@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from enum import Enum
+from operator import attrgetter
 from typing import Any
 
 from graphql import GraphQLField, GraphQLNonNull, GraphQLSchema, OperationType, Undefined, is_leaf_type
@@ -30,6 +31,8 @@ def _reader(field: StrawberryField) -> Callable[[Any], Any] | None:
     resolver = field.base_resolver
     if resolver is None:
         name, default = field.python_name, field.default_resolver
+        if default is getattr:  # Strawberry's default: the same lookup, without a Python frame
+            return attrgetter(name)
         return lambda source: default(source, name)
     parameters = list(resolver.signature.parameters)
     if resolver.is_async or resolver.self_parameter is None or len(parameters) != 1:
