@@ -25,11 +25,10 @@ SessionPageKey = tuple[uuid.UUID, int, tuple[datetime, uuid.UUID] | None, Sessio
 
 def _grouped(keys: Sequence[tuple[Any, ...]]) -> dict[Hashable, list[uuid.UUID]]:
     """Group keys `(user_id, *rest)` by `rest`: one statement serves every user sharing the arguments."""
-    groups: dict[Hashable, list[uuid.UUID]] = defaultdict(list)
+    groups: dict[Hashable, dict[uuid.UUID, None]] = defaultdict(dict)  # dicts: ordered, unique, O(1)
     for user_id, *rest in keys:
-        if user_id not in groups[tuple(rest)]:
-            groups[tuple(rest)].append(user_id)
-    return groups
+        groups[tuple(rest)][user_id] = None
+    return {rest: list(user_ids) for rest, user_ids in groups.items()}
 
 
 class Loaders:
