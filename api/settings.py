@@ -93,7 +93,8 @@ class Settings(BaseSettings):
     gc_tuning: bool = True
     # Keep parsed and validated documents by their text (schema/validation.py); off only to measure them.
     graphql_caches: bool = True
-    # Leaf fields read straight off their parent skip graphql-core's per-field machinery (schema/execution/fastpath.py).
+    # Queries run by cached execution plans and leaf fields skip graphql-core's per-field machinery
+    # (schema/execution/); the standard executor answers whatever a plan does not model or errors.
     graphql_fast_path: bool = True
 
     @field_validator("log_level", mode="before")
