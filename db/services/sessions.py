@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.security.tokens import hash_token, is_plausible_token, new_token
 from db.models import Role, Session, SessionStatus, User
+from db.records import SessionRecord, UserRecord, record_type_fields
 from db.services.errors import ErrorCode, Problem, Rejected
 from db.types import utcnow
 
@@ -19,6 +20,20 @@ _USER_AGENT_MAX = 512
 # SQLAlchemy's compiled-cache lookup that follows (bench/README.md, second pass).
 _SESSION_AND_USER_BY_TOKEN_HASH = (
     select(Session, User).join(User, User.id == Session.user_id).where(Session.token_hash == bindparam("token_hash"))
+)
+# The same lookup for read-only operations, in Core: plain table columns, so SQLAlchemy's ORM execution
+# and loading (two instrumented instances) are skipped; about 0.15 ms of CPU per request less.
+_SESSION_TABLE, _USER_TABLE = Session.__table__, User.__table__
+_SESSION_FIELDS, _USER_FIELDS = record_type_fields(SessionRecord), record_type_fields(UserRecord)
+_SESSION_AND_USER_RECORDS_BY_TOKEN_HASH = (
+    select(*(_SESSION_TABLE.c[name] for name in _SESSION_FIELDS), *(_USER_TABLE.c[name] for name in _USER_FIELDS))
+    .select_from(_SESSION_TABLE.join(_USER_TABLE, _USER_TABLE.c.id == _SESSION_TABLE.c.user_id))
+    .where(_SESSION_TABLE.c.token_hash == bindparam("token_hash"))
+)
+_REFRESH_EXPIRY = (
+    update(_SESSION_TABLE)
+    .where(_SESSION_TABLE.c.id == bindparam("session_id"))
+    .values(expires_at=bindparam("new_expires_at"), updated_at=bindparam("new_updated_at"))
 )
 
 
@@ -84,6 +99,37 @@ async def authenticate(
         login.expires_at = now + policy.ttl
         await session.flush()
     return user, login
+
+
+async def authenticate_records(
+    session: AsyncSession, token: str, *, policy: SessionPolicy, now: datetime | None = None
+) -> tuple[UserRecord, SessionRecord] | None:
+    """`authenticate` for read-only operations: the same rules and sliding expiry, but read-only records
+    of the user and the session instead of ORM rows (which writes need: `authenticate`)."""
+    if not is_plausible_token(token):
+        return None
+    now = now or utcnow()
+    row = (await session.execute(_SESSION_AND_USER_RECORDS_BY_TOKEN_HASH, {"token_hash": hash_token(token)})).first()
+    if row is None:
+        return None
+    split = len(_SESSION_FIELDS)
+    login = _record(SessionRecord, _SESSION_FIELDS, row[:split])
+    user = _record(UserRecord, _USER_FIELDS, row[split:])
+    if login.revoked_at is not None or login.expires_at <= now or not user.is_active:
+        return None
+    if login.expires_at - policy.ttl + policy.refresh_after <= now:
+        login.expires_at, login.updated_at = now + policy.ttl, utcnow()  # as the ORM flush's `onupdate`
+        await session.execute(_REFRESH_EXPIRY, {
+            "session_id": login.id, "new_expires_at": login.expires_at, "new_updated_at": login.updated_at,
+        })
+    return user, login
+
+
+def _record(record_type: type, fields: tuple[str, ...], values) -> object:
+    record = record_type.__new__(record_type)
+    for name, value in zip(fields, values, strict=True):
+        object.__setattr__(record, name, value)
+    return record
 
 
 async def revoke_sessions(
