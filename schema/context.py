@@ -176,8 +176,12 @@ class Context(BaseContext):
         policy = SessionPolicy.from_settings(self.settings)
         started = utcnow()
         async with self.db() as session:
-            lookup = authenticate if writes else authenticate_records
-            found = await lookup(session, token, policy=policy, now=started)
+            if writes:
+                found = await authenticate(session, token, policy=policy, now=started)
+            else:
+                found = await authenticate_records(
+                    session, token, policy=policy, now=started, through_driver=self.database.direct_reads
+                )
         if found is None:
             return None
         user, login = found
