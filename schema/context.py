@@ -175,13 +175,12 @@ class Context(BaseContext):
             return None
         policy = SessionPolicy.from_settings(self.settings)
         started = utcnow()
-        async with self.db() as session:
-            if writes:
+        if writes:
+            async with self.db() as session:
                 found = await authenticate(session, token, policy=policy, now=started)
-            else:
-                found = await authenticate_records(
-                    session, token, policy=policy, now=started, through_driver=self.database.direct_reads
-                )
+        else:
+            direct = self.database.engine if self.database.direct_reads else None
+            found = await authenticate_records(self.db, token, policy=policy, now=started, direct=direct)
         if found is None:
             return None
         user, login = found

@@ -1,6 +1,7 @@
-"""How a query finds its viewer: on PostgreSQL reached directly, one statement straight to asyncpg and no
-transaction at all (db/services/sessions.py); behind a transaction-mode pooler and on SQLite, through
-SQLAlchemy inside the operation's transaction. Mutations keep the ORM lookup (tests/test_auth_*)."""
+"""How a query finds its viewer: on PostgreSQL reached directly, one statement straight to asyncpg on a
+connection of its own, and no transaction at all (db/services/sessions.py); behind a transaction-mode
+pooler and on SQLite, through SQLAlchemy inside the operation's transaction. Mutations keep the ORM
+lookup (tests/test_auth_*)."""
 
 from __future__ import annotations
 
