@@ -1,7 +1,9 @@
 """SQL statements per request, counted in-process: the real app through httpx's ASGI transport with a
-SQLAlchemy `before_cursor_execute` listener. Transaction control (BEGIN/COMMIT/ROLLBACK/SAVEPOINT) is
-not a statement here; it is counted, with the pool's pre-ping, in the round trips to PostgreSQL (through
-asyncpg's query logger, which sees the simple queries that bypass the cursor). Prints one JSON object:
+SQLAlchemy `before_cursor_execute` listener, plus the statements sent straight to asyncpg (the viewer
+lookup of queries, db/services/sessions.py), seen by asyncpg's query logger. Transaction control
+(BEGIN/COMMIT/ROLLBACK/SAVEPOINT) is not a statement here; it is counted, with the pool's pre-ping, in
+the round trips to PostgreSQL (through the same query logger, which sees what bypasses the cursor; it
+does not see the cursor's prepared statements, so nothing is counted twice). Prints one JSON object:
 operation -> {"statements": n, "round_trips": m}, or "n/a (reason)".
 
     uv run python -m bench.count_statements [--database-url URL] [--verbose]
@@ -55,7 +57,10 @@ async def count(url: str, verbose: bool) -> dict[str, dict | str]:
 
         @event.listens_for(engine.sync_engine, "connect")
         def log_simple_queries(dbapi_connection, _record) -> None:
-            dbapi_connection.driver_connection.add_query_logger(lambda logged: control.append(logged.query))
+            def log(logged) -> None:
+                (control if _TRANSACTION_CONTROL.match(logged.query) else statements).append(logged.query)
+
+            dbapi_connection.driver_connection.add_query_logger(log)
 
         transport = httpx.ASGITransport(app=manager.app, client=("127.0.0.1", 50000))
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
@@ -72,7 +77,7 @@ async def count(url: str, verbose: bool) -> dict[str, dict | str]:
                 counts = {"statements": len(statements), "round_trips": len(statements) + len(control)}
                 results[name] = f"n/a ({problem})" if problem else counts
                 if verbose:
-                    print(f"--- {name}", *statements, "-- and outside the cursor:", *control, sep="\n",
+                    print(f"--- {name}", *statements, "-- transaction control and pings:", *control, sep="\n",
                           file=sys.stderr)
     return results
 

@@ -113,11 +113,17 @@ def _forget_abandoned_check(check: asyncio.Task) -> None:
 class Database:
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
+    # PostgreSQL reached directly through asyncpg: a lone read may go to the driver outside a
+    # transaction (db/services/sessions.py). Not behind a transaction-mode pooler, where a statement
+    # outside a transaction may be prepared on one server and executed on another.
+    direct_reads: bool = False
 
     @classmethod
     def from_settings(cls, settings: Settings, *, url: str | None = None) -> Database:
+        config = database_config(settings, url=url)
         engine = create_engine(settings, url=url)
-        return cls(engine, async_sessionmaker(engine, expire_on_commit=False))
+        direct_reads = engine.dialect.driver == "asyncpg" and config.pooler == "none"
+        return cls(engine, async_sessionmaker(engine, expire_on_commit=False), direct_reads)
 
     async def ping(self, timeout: float) -> None:
         """Run `SELECT 1`, giving up after `timeout` seconds even when the host never answers.

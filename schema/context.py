@@ -16,8 +16,9 @@ from strawberry.fastapi import BaseContext
 from api.settings import Settings
 from db.engine import Database
 from db.models import Session, User
+from db.records import SessionRecord, UserRecord
 from db.services.auth import Client, SignedIn
-from db.services.sessions import SessionPolicy, authenticate
+from db.services.sessions import SessionPolicy, authenticate, authenticate_records
 from db.types import utcnow
 from schema.loaders import Loaders
 
@@ -29,10 +30,18 @@ _IP_MAX, _USER_AGENT_MAX = 45, 512
 
 @dataclass(frozen=True)
 class Viewer:
-    """Who the request acts for: the user and the session its token belongs to."""
+    """Who the request acts for: the user and the session its token belongs to.
 
-    user: User
-    session: Session
+    ORM rows in a mutation (services write to them); read-only records in a query, which are several
+    times cheaper to load (bench/README.md, third pass).
+    """
+
+    user: User | UserRecord
+    session: Session | SessionRecord
+
+    @property
+    def writable(self) -> bool:
+        return isinstance(self.user, User) and isinstance(self.session, Session)
 
 
 class Context(BaseContext):
@@ -78,13 +87,34 @@ class Context(BaseContext):
     def loaders(self) -> Loaders:
         return Loaders(self)
 
-    async def viewer(self) -> Viewer | None:
-        """The authenticated viewer, resolved once per operation (None when anonymous)."""
+    async def viewer(self, *, writes: bool = False) -> Viewer | None:
+        """The authenticated viewer, resolved once per operation (None when anonymous).
+
+        `writes=True` (resolvers of mutations) asks for ORM rows the services can change; otherwise the
+        first lookup reads records, and a later `writes=True` loads the rows by ID.
+        """
         if self._viewer is None:
-            self._viewer = asyncio.ensure_future(self._authenticate())
+            self._viewer = asyncio.ensure_future(self._authenticate(writes=writes))
         elif self._viewer.done():
-            return self._viewer.result()  # every resolver after the first: no shield, no await
-        return await asyncio.shield(self._viewer)
+            viewer = self._viewer.result()  # every resolver after the first: no shield, no await
+            if not writes or viewer is None or viewer.writable:
+                return viewer
+        viewer = await asyncio.shield(self._viewer)
+        if writes and viewer is not None and not viewer.writable:
+            viewer = await self._writable(viewer)
+        return viewer
+
+    async def _writable(self, viewer: Viewer) -> Viewer | None:
+        """The ORM rows of a viewer first read as records (through the identity map); from now on they
+        are the operation's viewer."""
+        async with self.db() as session:
+            user = await session.get(User, viewer.user.id)
+            login = await session.get(Session, viewer.session.id)
+        rows = Viewer(user, login) if user is not None and login is not None else None
+        resolved = asyncio.get_running_loop().create_future()
+        resolved.set_result(rows)
+        self._viewer = resolved
+        return rows
 
     def request_token(self) -> tuple[str | None, bool]:
         """(token, came from the cookie): the bearer header wins over the cookie."""
@@ -139,14 +169,18 @@ class Context(BaseContext):
         media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
         return media_type in _COOKIE_SAFE_CONTENT_TYPES
 
-    async def _authenticate(self) -> Viewer | None:
+    async def _authenticate(self, *, writes: bool) -> Viewer | None:
         token, from_cookie = self.request_token()
         if not token or (from_cookie and not self._cookie_allowed()):
             return None
         policy = SessionPolicy.from_settings(self.settings)
         started = utcnow()
-        async with self.db() as session:
-            found = await authenticate(session, token, policy=policy, now=started)
+        if writes:
+            async with self.db() as session:
+                found = await authenticate(session, token, policy=policy, now=started)
+        else:
+            direct = self.database.engine if self.database.direct_reads else None
+            found = await authenticate_records(self.db, token, policy=policy, now=started, direct=direct)
         if found is None:
             return None
         user, login = found

@@ -8,6 +8,7 @@ from typing import Literal
 
 from sqlalchemy import inspect
 
+from db.records import UserRecord
 from schema.context import Context
 
 STATE_KEY = "graphql_operation"
@@ -43,6 +44,8 @@ async def _resolved_user_id(context: Context) -> str | None:
     viewer = await context.viewer()  # already resolved: no I/O
     if viewer is None:
         return None
+    if isinstance(viewer.user, UserRecord):
+        return str(viewer.user.id)
     # The identity survives a rollback that expired the row's attributes.
     identity = inspect(viewer.user).identity
     return str(identity[0]) if identity else None

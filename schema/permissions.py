@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 import strawberry
+from graphql import OperationType
 
 from db.models import Role
 from schema.context import Viewer
@@ -12,8 +13,9 @@ from schema.errors import Forbidden, Unauthenticated
 
 
 async def require_viewer(info: strawberry.Info) -> Viewer:
-    """The signed-in viewer; `UNAUTHENTICATED` for an anonymous request."""
-    viewer = await info.context.viewer()
+    """The signed-in viewer; `UNAUTHENTICATED` for an anonymous request. In a mutation its user and
+    session are ORM rows, which the services write to."""
+    viewer = await info.context.viewer(writes=info.operation.operation is OperationType.MUTATION)
     if viewer is None:
         raise Unauthenticated()
     return viewer

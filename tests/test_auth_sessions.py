@@ -1,13 +1,18 @@
 """Sessions: sliding expiry, status, signOut and revoking one's own (or, for admins, anyone's)."""
 
 import uuid
+from contextlib import nullcontext
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import update
+from starlette.requests import Request
 
 from db.models import Role, Session, User
-from db.services.sessions import SessionPolicy, authenticate, create_session
+from db.records import SessionRecord, UserRecord
+from db.services.sessions import SessionPolicy, authenticate, authenticate_records, create_session
 from db.types import utcnow
+from schema.context import Context
 from schema.relay import to_global_id
 from tests.support.auth import VIEWER, sign_in, sign_up
 
@@ -68,8 +73,13 @@ async def test_sliding_expiry_refreshes_the_cookie_too(client, database, setting
     assert response.headers["set-cookie"].startswith(f"{settings.cookie_name}={payload['token']};")
 
 
-async def test_expiry_and_refresh_follow_the_clock_given(database):
-    """The service takes `now`, so its rules can be checked at any moment of a session's life."""
+@pytest.mark.parametrize("lookup", ["rows", "records", "records read directly"])
+async def test_expiry_and_refresh_follow_the_clock_given(database, lookup):
+    """The service takes `now`, so its rules can be checked at any moment of a session's life; the ORM
+    lookup (mutations) and the records one (queries; on PostgreSQL also read straight through asyncpg)
+    follow the same rules."""
+    if lookup == "records read directly" and not database.direct_reads:
+        pytest.skip("reads go straight to the driver on PostgreSQL reached directly only")
     policy = SessionPolicy(ttl=timedelta(days=30), refresh_after=timedelta(days=1))
     start = utcnow()
     async with database.sessionmaker() as session:
@@ -82,7 +92,13 @@ async def test_expiry_and_refresh_follow_the_clock_given(database):
 
     async def at(moment):
         async with database.sessionmaker() as session:
-            found = await authenticate(session, token, policy=policy, now=moment)
+            if lookup == "rows":
+                found = await authenticate(session, token, policy=policy, now=moment)
+            else:
+                direct = database.engine if lookup == "records read directly" else None
+                found = await authenticate_records(
+                    lambda: nullcontext(session), token, policy=policy, now=moment, direct=direct
+                )
             await session.commit()
             return found and found[1].expires_at
 
@@ -177,3 +193,22 @@ async def test_session_status_is_active_expired_or_revoked(client, database):
     assert (await load(database, old["session"]["id"])).revoked_at is None
     current = (await client.gql(REVOKE, {"id": ann["session"]["id"]}, token=ann["token"]))["data"]["revokeSession"]
     assert current["session"] == {"id": ann["session"]["id"], "status": "REVOKED", "isCurrent": True}
+
+
+async def test_a_viewer_read_as_records_becomes_orm_rows_when_a_write_needs_them(client, database, settings):
+    """Queries authenticate with read-only records; a resolver that writes (`writes=True`) gets the ORM
+    rows of the same user and session, and from then on every resolver of the operation does."""
+    payload = await sign_up(client)
+    headers = [(b"authorization", f"Bearer {payload['token']}".encode())]
+    context = Context(database=database, settings=settings)
+    context.request = Request({"type": "http", "method": "POST", "headers": headers, "path": "/graphql"})
+    try:
+        read = await context.viewer()
+        assert isinstance(read.user, UserRecord) and isinstance(read.session, SessionRecord)
+        rows = await context.viewer(writes=True)
+        assert isinstance(rows.user, User) and isinstance(rows.session, Session)
+        assert (rows.user.id, rows.session.id) == (read.user.id, read.session.id)
+        assert await context.viewer() is rows
+        assert context.current_session_id == read.session.id
+    finally:
+        await context.finish(commit=False)
