@@ -316,7 +316,7 @@ class PlanRun:
     async def finish(self, data: dict[str, Any]) -> dict[str, Any]:
         while self.pending:
             level, self.pending = self.pending, []
-            values = await asyncio.gather(*(awaitable for *_, awaitable in level), return_exceptions=True)
+            values = await _settled([awaitable for *_, awaitable in level])
             for (results, fp, field_path, _), value in zip(level, values, strict=True):
                 if isinstance(value, BaseException):
                     raise GiveUp
@@ -327,7 +327,18 @@ class PlanRun:
         """Let every resolver already started finish (or fail) before the operation runs again."""
         while self.pending:
             level, self.pending = self.pending, []
-            await asyncio.gather(*(awaitable for *_, awaitable in level), return_exceptions=True)
+            await _settled([awaitable for *_, awaitable in level])
+
+
+async def _settled(awaitables: list[Any]) -> list[Any]:
+    """Each awaitable's value or exception, run concurrently; a lone one is awaited in place, as
+    graphql-core does, without a task of its own."""
+    if len(awaitables) == 1:
+        try:
+            return [await awaitables[0]]
+        except Exception as error:  # noqa: BLE001 - returned like gather's return_exceptions
+            return [error]
+    return await asyncio.gather(*awaitables, return_exceptions=True)
 
 
 def execute_plan(
