@@ -50,3 +50,35 @@ def _env(extra):
     from tests.support.server import ROOT
 
     return {**os.environ, **extra, "PYTHONPATH": str(ROOT)}
+
+
+def test_responses_arrive_whole_over_kept_alive_and_closed_connections(tmp_path, database_url):
+    # The server sends each response's head and body together (api/http_protocol.py): responses on one
+    # kept-alive connection, a large one, and one before `Connection: close` all arrive complete.
+    import socket
+
+    url = database_url if database_url.startswith("postgresql") else f"sqlite+aiosqlite:///{tmp_path}/e2e.db"
+    with running_server({"DATABASE_URL": url}, tmp_path=tmp_path) as server:
+        with httpx.Client(base_url=server.base_url, timeout=10) as client:
+            for _ in range(3):
+                assert client.post("/graphql", json={"query": "{ __typename }"}).json() == {
+                    "data": {"__typename": "Query"}
+                }
+            from graphql import get_introspection_query
+
+            reply = client.post("/graphql", json={"query": get_introspection_query()})  # ~47 KB
+            assert reply.status_code == 200 and len(reply.content) > 40_000
+            assert {"User", "Session"} <= {type_["name"] for type_ in reply.json()["data"]["__schema"]["types"]}
+            assert client.get("/health").status_code == 200  # the connection still serves
+        host, port = server.base_url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as sock:
+            body = b'{"query": "{ __typename }"}'
+            sock.sendall(
+                b"POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nConnection: close\r\n"
+                + b"Content-Length: %d\r\n\r\n" % len(body) + body
+            )
+            received = b""
+            while chunk := sock.recv(65536):  # until the server closes the connection
+                received += chunk
+        head, _, payload = received.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 200") and payload == b'{"data":{"__typename":"Query"}}'
