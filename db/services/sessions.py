@@ -53,6 +53,15 @@ class SessionPolicy:
             refresh_after=timedelta(hours=settings.session_refresh_after_hours),
         )
 
+    def refresh_due(self, expires_at: datetime, now: datetime) -> bool:
+        """Sliding expiry is written at most once per `refresh_after`, so most requests write nothing."""
+        return expires_at - self.ttl + self.refresh_after <= now
+
+
+def _usable(login: Session | SessionRecord, user: User | UserRecord, now: datetime) -> bool:
+    """Revoked, expired and inactive all mean anonymous; callers never learn which."""
+    return login.revoked_at is None and login.expires_at > now and user.is_active
+
 
 async def create_session(
     session: AsyncSession,
@@ -96,10 +105,9 @@ async def authenticate(
     if row is None:
         return None
     login, user = row
-    if login.revoked_at is not None or login.expires_at <= now or not user.is_active:
+    if not _usable(login, user, now):
         return None
-    # Sliding expiry, written at most once per `refresh_after` so most requests write nothing.
-    if login.expires_at - policy.ttl + policy.refresh_after <= now:
+    if policy.refresh_due(login.expires_at, now):
         login.expires_at = now + policy.ttl
         await session.flush()
     return user, login
@@ -136,9 +144,9 @@ async def authenticate_records(
     login, user = make_session_record(row[:split]), make_user_record(row[split:])
     if direct is not None:
         user.role = Role(user.role)  # the column's type conversion (asyncpg's datetimes are already UTC)
-    if login.revoked_at is not None or login.expires_at <= now or not user.is_active:
+    if not _usable(login, user, now):
         return None
-    if login.expires_at - policy.ttl + policy.refresh_after <= now:
+    if policy.refresh_due(login.expires_at, now):
         login.expires_at, login.updated_at = now + policy.ttl, utcnow()  # as the ORM flush's `onupdate`
         async with db() as session:
             await session.execute(_REFRESH_EXPIRY, {
@@ -158,8 +166,10 @@ async def _login_row_directly(engine: AsyncEngine, token_hash: str):
     began no transaction, so returning it sends nothing). The SQL is SQLAlchemy's own compilation of the
     Core select, so PostgreSQL sees the same statement either way.
 
-    When the driver fails for any other reason than a timeout, the select runs again through
-    SQLAlchemy, which raises its usual error and, for a lost connection, invalidates the pool.
+    When the driver fails for any other reason than a timeout, that connection is invalidated and the
+    select runs again through SQLAlchemy on another: a lone read may safely run twice, so a connection
+    that broke since its last use costs no failed request, while a database that is gone still gives
+    SQLAlchemy's usual error (and invalidates the pool).
     """
     pooled = await engine.raw_connection()  # the pool's checkout, idle pre-ping included
     failure: Exception | None = None

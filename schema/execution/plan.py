@@ -38,6 +38,8 @@ from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet, 
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, is_iterable
 
+from schema.execution.strawberry_fields import ResolverCall, plain_reader
+
 if TYPE_CHECKING:
     from graphql.execution.executor import Executor
 
@@ -84,14 +86,13 @@ class PlanCache:
     gave_up: int = 0  # operations a plan started and the standard executor finished
     built: int = 0
 
-    def plan_for(self, executor: Executor, root_type: GraphQLObjectType, grouped: GroupedFieldSet, plain_reader,
-                 resolver_call):
+    def plan_for(self, executor: Executor, root_type: GraphQLObjectType, grouped: GroupedFieldSet):
         operation = executor.operation
         entry = self.plans.get(id(operation))
         # The entry keeps its operation alive, so the id cannot be reused while it is cached.
         if entry is not None and entry[0] is operation:
             return entry[1]
-        plan = _Compiler(executor, plain_reader, resolver_call).plan(root_type, grouped)
+        plan = _Compiler(executor).plan(root_type, grouped)
         if len(self.plans) >= _MAX_PLANS:
             self.plans.clear()
         self.plans[id(operation)] = (operation, plan)
@@ -118,9 +119,7 @@ class _HasDirective(Visitor):
 
 
 class _Compiler:
-    def __init__(self, executor: Executor, plain_reader: Callable[[GraphQLField], Any], resolver_call) -> None:
-        self.plain_reader = plain_reader
-        self.resolver_call = resolver_call
+    def __init__(self, executor: Executor) -> None:
         self.strawberry_schema = getattr(executor.schema, "_strawberry_schema", None)
         self.executor = executor
         self.schema: GraphQLSchema = executor.schema
@@ -150,8 +149,8 @@ class _Compiler:
                 field_def = self.schema.get_field(parent_type, name)
                 if field_def is None or field_def.subscribe is not None:
                     return None
-                read = None if node.arguments else self.plain_reader(field_def)
-                call = None if read is not None or self.strawberry_schema is None else self.resolver_call(
+                read = None if node.arguments else plain_reader(field_def)
+                call = None if read is not None or self.strawberry_schema is None else ResolverCall.of(
                     field_def, self.strawberry_schema
                 )
                 complete = self.completer(field_def.type, details)
