@@ -64,5 +64,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(app.state.graphql, prefix="/graphql")
     graphql_http = Route("/graphql", app.state.graphql.handle_http, methods=["GET", "POST"], include_in_schema=False)
     graphql_http.methods.discard("HEAD")  # Starlette adds it to GET routes; /graphql never answered HEAD
-    app.router.routes.append(graphql_http)
+    app.router.routes.insert(0, graphql_http)  # matched first: the route nearly every request takes
     return app

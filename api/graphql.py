@@ -29,6 +29,7 @@ from api.settings import Settings
 from schema import build_schema
 from schema.context import Context
 from schema.errors import INTERNAL_SERVER_ERROR, error_code, format_error, is_request_error
+from schema.execution.direct import execute_directly
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 _HTTP_ERROR_CODES = {
@@ -95,11 +96,33 @@ class GraphQLRouter(StrawberryRouter):
         sub_response.status_code = None  # type: ignore[assignment]
         context = self.context_factory(request)
         context.request, context.response = request, sub_response
+        if request.method == "POST" and self.schema.direct_execution:
+            response = await self._run_directly(request, context, sub_response)
+            if response is not None:
+                return response
         self.temporal_response = sub_response
         try:
             return await self.run(request=request, context=context, root_value=None)
         except HTTPException as error:
             return PlainTextResponse(error.reason, status_code=error.status_code)
+
+    async def _run_directly(self, request: Request, context: Context, sub_response: Response) -> Response | None:
+        """The response to a POSTed query that may skip Strawberry's view and per-operation machinery
+        (schema/execution/direct.py), or None: the standard path then reads the same (cached) body."""
+        try:
+            data = await self.parse_http_body(self.request_adapter_class(request))
+        except HTTPException:
+            return None  # the standard path refuses it the same way
+        if data.query is None:
+            return None
+        result = await execute_directly(
+            self.schema, data.query, context=context, variables=data.variables,
+            operation_name=data.operation_name, extensions=data.extensions,
+        )
+        if result is None:
+            return None
+        response = self.create_response(response_data=await self.process_result(request, result), sub_response=sub_response)
+        return self._negotiated(request, response, accepts_graphql_response(request.headers.get("accept")))
 
     async def run(self, request: Request, context: Any = UNSET, root_value: Any = UNSET) -> Response:
         # No await may come before super().run(): it reads `self.temporal_response`, set just before.
@@ -110,6 +133,11 @@ class GraphQLRouter(StrawberryRouter):
             response = await super().run(request, context, root_value)
         except HTTPException as error:
             return error_response(error.status_code, error.reason, graphql_response=graphql_response)
+        return self._negotiated(request, response, graphql_response)
+
+    @staticmethod
+    def _negotiated(request: Request, response: Response, graphql_response: bool) -> Response:
+        """The GraphQL-over-HTTP media type and status for clients that accept them."""
         status = getattr(request.state, "graphql_status", None)
         if status is None:  # GraphiQL's page, not a GraphQL response
             return response
@@ -134,7 +162,9 @@ class GraphQLRouter(StrawberryRouter):
         if request.method == "GET":
             data = self.parse_query_params(request.query_params)
         else:
-            content_type, _ = parse_content_type(request.content_type or "")
+            content_type = request.content_type or ""
+            if content_type != "application/json":  # the usual header needs no parsing (email.message's is slow)
+                content_type, _ = parse_content_type(content_type)
             if content_type == "application/json":
                 data = self.parse_json(await request.get_body())
             elif content_type == "application/graphql":

@@ -24,9 +24,13 @@ from schema.validation import DocumentChecks
 class Schema(strawberry.Schema):
     """Strawberry's schema with our document checks, error log policy and suggestion hiding."""
 
-    def __init__(self, *args: Any, checks: DocumentChecks, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, checks: DocumentChecks, direct_execution: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.checks = checks
+        # POSTed operations may skip Strawberry's per-operation machinery (schema/execution/direct.py),
+        # which must then do what this schema's extensions do.
+        self.direct_execution = direct_execution
+        self.direct_runs = 0
         mark_plain_leaves(self._schema)
 
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
@@ -51,4 +55,5 @@ def build_schema(*, introspection: bool = True, caches: bool = True, fast_path: 
         execution_context_class=FastExecutionContext if fast_path else None,
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALARS),
         checks=checks,
+        direct_execution=fast_path,
     )

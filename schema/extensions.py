@@ -1,4 +1,5 @@
-"""Schema extensions that wrap every operation."""
+"""Schema extensions that wrap every operation, and the end of an operation they share with direct
+execution (schema/execution/direct.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,18 @@ from collections.abc import AsyncIterator
 
 from strawberry.extensions import SchemaExtension
 
+from schema.context import Context
 from schema.observability import record_operation
+
+
+async def end_operation(context: Context, *, name: str | None, succeeded: bool, record: bool = True) -> None:
+    """Record the operation for the access log and metrics (while its session is still open), then commit
+    its session if it produced no errors, roll back otherwise, and close it."""
+    try:
+        if record:
+            await record_operation(context, name, "ok" if succeeded else "error")
+    finally:
+        await context.finish(commit=succeeded)
 
 
 class DatabaseTransaction(SchemaExtension):
@@ -17,6 +29,8 @@ class DatabaseTransaction(SchemaExtension):
     try/finally.
     """
 
+    records = False
+
     async def on_operation(self) -> AsyncIterator[None]:
         succeeded = False
         try:
@@ -24,18 +38,19 @@ class DatabaseTransaction(SchemaExtension):
             result = self.execution_context.result
             succeeded = result is not None and not result.errors
         finally:
-            try:
-                await self.before_finish(succeeded)
-            finally:
-                await self.execution_context.context.finish(commit=succeeded)
+            await end_operation(
+                self.execution_context.context, name=self._operation_name(), succeeded=succeeded, record=self.records
+            )
 
-    async def before_finish(self, succeeded: bool) -> None:
-        """Runs after the operation, while its session is still open."""
+    def _operation_name(self) -> str | None:
+        try:
+            return self.execution_context.operation_name
+        except Exception:  # noqa: BLE001 - a document that did not parse has no name to report
+            return None
 
 
 class RecordedTransaction(DatabaseTransaction):
     """DatabaseTransaction that also records the operation for the access log and metrics, in the same
     `on_operation` hook (one async generator per operation instead of two)."""
 
-    async def before_finish(self, succeeded: bool) -> None:
-        await record_operation(self.execution_context, "ok" if succeeded else "error")
+    records = True

@@ -21,17 +21,12 @@ class OperationRecord:
     user_id: str | None
 
 
-async def record_operation(execution_context, outcome: Literal["ok", "error"]) -> None:
+async def record_operation(context: Context, name: str | None, outcome: Literal["ok", "error"]) -> None:
     """Leave the operation's name, outcome and user on the HTTP request; call it while the
     operation's session is still open."""
-    context: Context = execution_context.context
     request = context.request
     if request is None:
         return
-    try:
-        name = execution_context.operation_name
-    except Exception:  # noqa: BLE001 - a document that did not parse has no name to report
-        name = None
     request.scope.setdefault("state", {})[STATE_KEY] = OperationRecord(
         name=name, outcome=outcome, user_id=await _resolved_user_id(context)
     )

@@ -11,10 +11,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import queries
 
+from api.security.passwords import hash_password
 from schema import build_schema
 from schema.execution.fastpath import PLAIN_LEAF
 from schema.execution.plan import plan_cache
-from tests.support.factories import make_session, make_user, signed_in, signed_in_admin
+from tests.support.factories import make_session, make_user, make_users, signed_in, signed_in_admin, user_row
 
 SDL = build_schema().as_str()
 SCALARS = {
@@ -180,3 +181,78 @@ async def test_a_plan_gives_up_for_a_non_admin_exactly_like_the_standard_executo
             bodies = [_without_request_ids(await client.gql(query, token=token)) for client in (fast, standard)]
             assert bodies[0] == bodies[1]
         assert (_plans(fast).served, _plans(fast).gave_up) == (1, 1)
+
+
+# --- direct execution (schema/execution/direct.py) ---------------------------------------------------------
+
+def _direct_runs(client) -> int:
+    return client.app.state.graphql.schema.direct_runs
+
+
+async def _exchange(client, body, *, token: str | None = None, accept: str | None = None, cookie: str | None = None):
+    headers = {"Accept": accept} if accept else {}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    if cookie:
+        headers["Cookie"] = cookie
+    response = await client.post("/graphql", json=body, headers=headers)
+    return response.status_code, response.headers.get("content-type"), _without_request_ids(response.json())
+
+
+DIRECT = [
+    ({"query": PLANNED[4]}, True),
+    ({"query": "query A { viewer { id } } query B { __typename }", "operationName": "B"}, True),
+    ({"query": "query($n: Int!) { users(first: $n) { totalCount } }", "variables": {"n": 2}}, True),
+    # Variables that do not coerce: graphql-core refuses them, before any resolver runs.
+    ({"query": "query($n: Int!) { users(first: $n) { totalCount } }", "variables": {"n": "two"}}, True),
+    ({"query": "query($n: Int!) { users(first: $n) { totalCount } }"}, True),
+    ({"query": "{ users(first: 101) { totalCount } }"}, True),  # a resolver's error
+    # What Strawberry answers before execution goes its way.
+    ({"query": "{ viewer { id "}, False),
+    ({"query": "{ viewer { nope } }"}, False),
+    ({"query": "query A { viewer { id } } query B { __typename }"}, False),
+    ({"query": "query A { viewer { id } }", "operationName": "Z"}, False),
+    ({"query": "{ viewer { id } }", "extensions": "not an object"}, False),
+]
+
+
+@pytest.mark.parametrize("accept", [None, "application/graphql-response+json"])
+@pytest.mark.parametrize(("body", "direct"), DIRECT)
+async def test_posted_operations_run_directly_and_answer_as_strawberry_does(pair, body, direct, accept):
+    token, fast, standard = pair
+    before = _direct_runs(fast)
+    answers = [await _exchange(client, body, token=token, accept=accept) for client in (fast, standard, fast)]
+    assert answers[0] == answers[1] == answers[2], body
+    assert _direct_runs(fast) - before == (2 if direct else 0)
+    assert _direct_runs(standard) == 0
+
+
+async def test_a_mutation_runs_directly_with_its_cookie_and_its_transaction(database, make_client):
+    eve = user_row(email="eve@example.com")
+    eve.password_hash = await hash_password("correct horse battery")
+    await make_users(database, eve)
+    mutation = """mutation($password: String!) { signIn(input: {email: "eve@example.com", password: $password}) {
+        user { email } errors { code } } }"""
+    async with make_client(graphql_fast_path=True) as fast, make_client(graphql_fast_path=False) as standard:
+        for password in ("wrong password here", "correct horse battery"):
+            responses = [
+                await client.post("/graphql", json={"query": mutation, "variables": {"password": password}})
+                for client in (fast, standard)
+            ]
+            assert responses[0].json() == responses[1].json()
+            assert ("set-cookie" in responses[0].headers) == ("set-cookie" in responses[1].headers)
+        assert "set-cookie" in responses[0].headers
+        assert _direct_runs(fast) == 2
+        # The new session was committed: its cookie authenticates the next request, sent directly too.
+        cookie = responses[0].headers["set-cookie"].split(";", 1)[0]
+        status, _, body = await _exchange(fast, {"query": "{ viewer { email } }"}, cookie=cookie)
+        assert (status, body) == (200, {"data": {"viewer": {"email": "eve@example.com"}}})
+        assert _direct_runs(fast) == 3
+
+
+async def test_get_requests_keep_the_standard_path(pair):
+    token, fast, _ = pair
+    before = _direct_runs(fast)
+    response = await fast.get("/graphql", params={"query": "{ viewer { email } }"}, headers={"Authorization": f"Bearer {token}"})
+    assert response.json() == {"data": {"viewer": {"email": "ada@example.com"}}}
+    assert _direct_runs(fast) == before
