@@ -207,6 +207,7 @@ DIRECT = [
     ({"query": "query($n: Int!) { users(first: $n) { totalCount } }", "variables": {"n": "two"}}, True),
     ({"query": "query($n: Int!) { users(first: $n) { totalCount } }"}, True),
     ({"query": "{ users(first: 101) { totalCount } }"}, True),  # a resolver's error
+    ({"query": "{ viewer { email } }", "extensions": {"client": "test"}}, True),
     # What Strawberry answers before execution goes its way.
     ({"query": "{ viewer { id "}, False),
     ({"query": "{ viewer { nope } }"}, False),
@@ -256,3 +257,13 @@ async def test_get_requests_keep_the_standard_path(pair):
     response = await fast.get("/graphql", params={"query": "{ viewer { email } }"}, headers={"Authorization": f"Bearer {token}"})
     assert response.json() == {"data": {"viewer": {"email": "ada@example.com"}}}
     assert _direct_runs(fast) == before
+
+
+def test_direct_execution_does_what_every_extension_of_the_schema_does():
+    # execute_directly stands in for these two; a new extension must be added there too.
+    from schema.extensions import RecordedTransaction
+    from schema.validation import CheckedDocument
+
+    assert [getattr(extension, "func", extension) for extension in build_schema().extensions] == [
+        CheckedDocument, RecordedTransaction,
+    ]
