@@ -26,6 +26,11 @@ class UTCDateTime(TypeDecorator[datetime]):
         value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
+    def result_processor(self, dialect, coltype):
+        if dialect.driver == "asyncpg":
+            return None  # asyncpg decodes timestamptz as UTC-aware datetimes: no call per value
+        return super().result_processor(dialect, coltype)
+
     def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
         if value is None or value.tzinfo is UTC:  # asyncpg already answers in UTC: nothing to do
             return value

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import graphql
 import pytest
+import strawberry
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import queries
 
 from api.security.passwords import hash_password
 from schema import build_schema
-from schema.execution.fastpath import PLAIN_LEAF
+from schema.execution.fastpath import PLAIN_LEAF, FastExecutionContext
 from schema.execution.plan import plan_cache
 from tests.support.factories import make_session, make_user, make_users, signed_in, signed_in_admin, user_row
 
@@ -267,3 +268,51 @@ def test_direct_execution_does_what_every_extension_of_the_schema_does():
     assert [getattr(extension, "func", extension) for extension in build_schema().extensions] == [
         CheckedDocument, RecordedTransaction,
     ]
+
+
+def test_is_type_of_gets_no_resolve_info_only_when_its_code_never_reads_it():
+    from schema.execution.plan import _reads_info
+    from schema.types.session import Session
+    from schema.types.user import User
+
+    assert not _reads_info(User.is_type_of) and not _reads_info(Session.is_type_of)
+    assert not _reads_info(lambda value, _info: value is not None)
+    assert _reads_info(lambda value, info: info.context is not None)
+    assert _reads_info(lambda value, *rest: True)
+    assert _reads_info(lambda value, info: locals())
+
+
+@strawberry.type
+class PathLeaf:
+    name: str
+
+    @strawberry.field
+    def where(self, info: strawberry.Info) -> str:
+        return ".".join(str(key) for key in info.path.as_list())
+
+
+@strawberry.type
+class PathBranch:
+    leaves: list[PathLeaf]
+
+    @classmethod
+    def is_type_of(cls, obj, _info) -> bool:
+        return isinstance(obj, PathBranch)
+
+
+@strawberry.type
+class PathQuery:
+    @strawberry.field
+    def branches(self) -> list[PathBranch]:
+        return [PathBranch(leaves=[PathLeaf(name="a"), PathLeaf(name="b")]), PathBranch(leaves=[PathLeaf(name="c")])]
+
+
+def test_resolvers_under_plain_objects_still_get_their_full_path():
+    # Paths are only built where a ResolveInfo may be: below `leaves` (read off the parent, under an
+    # is_type_of that ignores its info) the `where` resolver must still see its whole path.
+    schema = strawberry.Schema(query=PathQuery)._schema
+    document = graphql.parse("{ branches { leaves { name where } } }")
+    planned = [graphql.execute(schema, document, executor_class=FastExecutionContext) for _ in range(2)]
+    assert plan_cache(schema).served == 2
+    assert planned[0] == planned[1] == graphql.execute(schema, document)
+    assert planned[0].data["branches"][1]["leaves"][0]["where"] == "branches.1.leaves.0.where"

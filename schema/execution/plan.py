@@ -14,6 +14,8 @@ keep what they read.
 from __future__ import annotations
 
 import asyncio
+import dis
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -43,6 +45,8 @@ from schema.execution.strawberry_fields import ResolverCall, plain_reader
 if TYPE_CHECKING:
     from graphql.execution.executor import Executor
 
+# Path(prev, key, typename) without NamedTuple's Python-level __new__ (a frame per path).
+_new_path = tuple.__new__
 # How many documents' plans are kept per schema (the parser cache keeps documents alive by the same measure).
 _MAX_PLANS = 512
 
@@ -74,7 +78,7 @@ class FieldPlan:
         self.resolve = field_def.resolve
         self.call = call  # a ResolverCall when the resolver can be called without Strawberry's wrapper
         self.complete = complete
-        self.needs_path = needs_path  # only values with sub-selections need paths (for their ResolveInfos)
+        self.needs_path = needs_path  # a ResolveInfo may be built for this value or below it
 
 
 @dataclass
@@ -156,7 +160,7 @@ class _Compiler:
                 complete = self.completer(field_def.type, details)
             if field_def is None or complete is None:
                 return None
-            needs_path = is_object_type(_named(field_def.type))
+            needs_path = complete.needs_paths
             plans.append(FieldPlan(key, parent_type, field_def, details, read, call, complete, needs_path))
         return plans
 
@@ -180,14 +184,35 @@ class _Compiler:
         return None  # interfaces and unions: the standard executor resolves their runtime type
 
 
-def _named(type_: Any) -> Any:
-    while isinstance(type_, (GraphQLNonNull, GraphQLList)):
-        type_ = type_.of_type
-    return type_
+def _reads_info(is_type_of: Callable[[Any, Any], Any]) -> bool:
+    """Whether `is_type_of(value, info)` may look at `info`. False only when its code provably never reads
+    that parameter: then a plan passes None instead of building a ResolveInfo for every object."""
+    function = getattr(is_type_of, "__func__", is_type_of)
+    code = getattr(function, "__code__", None)
+    if code is None or code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS):
+        return True
+    bound = 1 if getattr(is_type_of, "__self__", None) is not None else 0
+    parameters = code.co_varnames[: code.co_argcount]
+    if len(parameters) != bound + 2:
+        return True
+    name = parameters[-1]
+    if name in code.co_cellvars or {"locals", "vars"} & set(code.co_names):
+        return True
+    return any(
+        "FAST" in instruction.opname
+        and (instruction.argval == name or (isinstance(instruction.argval, tuple) and name in instruction.argval))
+        for instruction in dis.get_instructions(code)
+    )
 
 
 def _constant(value: Any) -> Callable[[Any], Any]:
     return lambda _source: value
+
+
+def _with_paths(complete: Complete, needs_paths: bool) -> Complete:
+    # Paths exist for ResolveInfos; a value below which none is ever built gets None instead of a path.
+    complete.needs_paths = needs_paths  # type: ignore[attr-defined]
+    return complete
 
 
 def _non_null(inner: Complete | None) -> Complete | None:
@@ -200,7 +225,7 @@ def _non_null(inner: Complete | None) -> Complete | None:
             raise GiveUp
         return completed
 
-    return complete
+    return _with_paths(complete, inner.needs_paths)
 
 
 def _list(item: Complete | None) -> Complete | None:
@@ -217,10 +242,12 @@ def _list(item: Complete | None) -> Complete | None:
         for index, element in enumerate(value):
             if is_awaitable(element):
                 raise GiveUp
-            completed.append(item(run, fp, field_path, Path(path, index, None), element))
+            item_path = _new_path(Path, (path, index, None)) if needs_paths else None
+            completed.append(item(run, fp, field_path, item_path, element))
         return completed
 
-    return complete
+    needs_paths = item.needs_paths
+    return _with_paths(complete, needs_paths)
 
 
 def _leaf(coerce: Callable[[Any], Any]) -> Complete:
@@ -234,11 +261,12 @@ def _leaf(coerce: Callable[[Any], Any]) -> Complete:
             raise GiveUp
         return coerced
 
-    return complete
+    return _with_paths(complete, False)
 
 
 def _object(type_: GraphQLObjectType, sub: list[FieldPlan]) -> Complete:
     is_type_of = type_.is_type_of
+    reads_info = is_type_of is not None and _reads_info(is_type_of)
 
     def complete(run, fp, field_path, path, value):
         if value is None or value is Undefined:
@@ -246,12 +274,12 @@ def _object(type_: GraphQLObjectType, sub: list[FieldPlan]) -> Complete:
         if isinstance(value, Exception):
             raise GiveUp
         if is_type_of is not None:
-            matches = is_type_of(value, run.info(fp, field_path))
+            matches = is_type_of(value, run.info(fp, field_path) if reads_info else None)
             if not matches or run.is_awaitable(matches):
                 raise GiveUp
         return run.fields(sub, value, path)
 
-    return complete
+    return _with_paths(complete, reads_info or any(field.read is None or field.needs_path for field in sub))
 
 
 class PlanRun:
@@ -289,10 +317,10 @@ class PlanRun:
         for fp in plans:
             read = fp.read
             if read is not None:
-                field_path = Path(path, fp.key, fp.parent_name) if fp.needs_path else None
+                field_path = _new_path(Path, (path, fp.key, fp.parent_name)) if fp.needs_path else None
                 results[fp.key] = fp.complete(self, fp, field_path, field_path, read(source))
                 continue
-            field_path = Path(path, fp.key, fp.parent_name)
+            field_path = _new_path(Path, (path, fp.key, fp.parent_name))
             info = self.info(fp, field_path)
             call = fp.call
             if call is None:
