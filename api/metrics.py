@@ -4,9 +4,12 @@ aggregated from that directory."""
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import secrets
+
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
@@ -69,14 +72,26 @@ def operation_label(name: str | None) -> str:
     return name
 
 
+# Children by label values, looked up once: `labels()` takes a lock and builds a key on every call, and
+# these two run for every request. Both label sets are bounded (routes x statuses, MAX_OPERATION_LABELS).
+@functools.cache
+def _operation_children(label: str, outcome: str) -> tuple[Any, Any]:
+    return GRAPHQL_OPERATIONS.labels(label, outcome), GRAPHQL_DURATION.labels(label, outcome)
+
+
+@functools.cache
+def _http_requests_child(route: str, status: int) -> Any:
+    return HTTP_REQUESTS.labels(route, str(status))
+
+
 def record_graphql_operation(name: str | None, outcome: str, seconds: float) -> None:
-    label = operation_label(name)
-    GRAPHQL_OPERATIONS.labels(label, outcome).inc()
-    GRAPHQL_DURATION.labels(label, outcome).observe(seconds)
+    operations, duration = _operation_children(operation_label(name), outcome)
+    operations.inc()
+    duration.observe(seconds)
 
 
 def record_http_request(path: str, status: int) -> None:
-    HTTP_REQUESTS.labels(path if path in _ROUTES else "other", str(status)).inc()
+    _http_requests_child(path if path in _ROUTES else "other", status).inc()
 
 
 def record_sign_in_failure(reason: str = "invalid_credentials") -> None:

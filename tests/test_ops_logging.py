@@ -129,3 +129,10 @@ def test_the_real_server_logs_readable_text_by_default_in_development(tmp_path):
         httpx.get(f"{server.base_url}/health", headers={"X-Request-ID": "text-1"}, timeout=5)
     [line] = [text for text in server.log().splitlines() if "text-1" in text]
     assert "usergraph.access [text-1] GET /health 200" in line
+
+
+def test_the_json_formatter_writes_what_orjson_refuses_too():
+    record = logging.makeLogRecord({"name": "usergraph.test", "levelno": logging.INFO, "levelname": "INFO",
+                                    "msg": "big", "huge": 2**70, "keyed": {1: "one"}})
+    entry = json.loads(JsonFormatter().format(record))
+    assert (entry["message"], entry["huge"], entry["keyed"]) == ("big", 2**70, {"1": "one"})
