@@ -13,6 +13,7 @@ from api import health, metrics
 from api.graphql import create_graphql_router
 from api.middleware.access_log import AccessLogMiddleware
 from api.middleware.body_limit import BodyLimitMiddleware
+from api.middleware.graphql_post import GraphQLPostShortcut
 from api.middleware.request_id import RequestIdMiddleware
 from api.runtime import tuned_gc
 from api.settings import Settings, get_settings
@@ -42,6 +43,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         debug=settings.debug,
     )
     app.state.settings = settings
+    app.state.graphql = create_graphql_router(settings)  # its schema's caches are inspected by tests
+    if settings.graphql_fast_path:  # innermost: added first
+        app.add_middleware(GraphQLPostShortcut, endpoint=app.state.graphql.handle_http)
     app.add_middleware(BodyLimitMiddleware)  # inside CORS, so a browser can read the 413
     app.add_middleware(
         CORSMiddleware,
@@ -60,7 +64,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         from api import debug
 
         app.include_router(debug.router)
-    app.state.graphql = create_graphql_router(settings)  # its schema's caches are inspected by tests
     app.include_router(app.state.graphql, prefix="/graphql")
     graphql_http = Route("/graphql", app.state.graphql.handle_http, methods=["GET", "POST"], include_in_schema=False)
     graphql_http.methods.discard("HEAD")  # Starlette adds it to GET routes; /graphql never answered HEAD

@@ -316,3 +316,13 @@ def test_resolvers_under_plain_objects_still_get_their_full_path():
     assert plan_cache(schema).served == 2
     assert planned[0] == planned[1] == graphql.execute(schema, document)
     assert planned[0].data["branches"][1]["leaves"][0]["where"] == "branches.1.leaves.0.where"
+
+
+@pytest.mark.parametrize("fast", [True, False])
+async def test_posted_operations_skip_the_router_with_the_fast_path(make_client, fast):
+    async with make_client(graphql_fast_path=fast) as client:
+        # Without the route, only the shortcut (api/middleware/graphql_post.py) can answer.
+        client.app.router.routes[:] = [route for route in client.app.router.routes if getattr(route, "path", None) != "/graphql"]
+        posted = await client.post("/graphql", json={"query": "{ __typename }"})
+        assert (posted.status_code, posted.headers.get("x-request-id") is not None) == ((200, True) if fast else (404, True))
+        assert (await client.get("/graphql", params={"query": "{ __typename }"})).status_code == 404
