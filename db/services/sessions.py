@@ -48,14 +48,16 @@ class SessionPolicy:
 
     @classmethod
     def from_settings(cls, settings) -> SessionPolicy:
-        return cls(
-            ttl=timedelta(days=settings.session_ttl_days),
-            refresh_after=timedelta(hours=settings.session_refresh_after_hours),
-        )
+        return _policy(settings.session_ttl_days, settings.session_refresh_after_hours)
 
     def refresh_due(self, expires_at: datetime, now: datetime) -> bool:
         """Sliding expiry is written at most once per `refresh_after`, so most requests write nothing."""
         return expires_at - self.ttl + self.refresh_after <= now
+
+
+@functools.cache  # every authenticated request asks; the settings behind it never change
+def _policy(ttl_days: float, refresh_after_hours: float) -> SessionPolicy:
+    return SessionPolicy(ttl=timedelta(days=ttl_days), refresh_after=timedelta(hours=refresh_after_hours))
 
 
 def _usable(login: Session | SessionRecord, user: User | UserRecord, now: datetime) -> bool:

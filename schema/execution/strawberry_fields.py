@@ -84,6 +84,8 @@ class ResolverCall:
 
     def convert(self, raw_arguments: dict[str, Any], info: Any) -> tuple[dict[str, Any], bool]:
         """The Python arguments, and whether they may be shared by every call in the operation."""
+        if not self.arguments:
+            return {}, True
         converted = convert_arguments(
             raw_arguments, self.arguments, scalar_registry=self.registry, config=self.config, info=info
         )
