@@ -107,7 +107,7 @@ class GraphQLRouter(StrawberryRouter):
             return PlainTextResponse(error.reason, status_code=error.status_code)
 
     async def _run_directly(self, request: Request, context: Context, sub_response: Response) -> Response | None:
-        """The response to a POSTed query that may skip Strawberry's view and per-operation machinery
+        """The response to a POSTed operation that may skip Strawberry's view and per-operation machinery
         (schema/execution/direct.py), or None: the standard path then reads the same (cached) body."""
         try:
             data = await self.parse_http_body(self.request_adapter_class(request))
