@@ -1,5 +1,6 @@
 """Sessions: sliding expiry, status, signOut and revoking one's own (or, for admins, anyone's)."""
 
+import asyncio
 import uuid
 from contextlib import nullcontext
 from datetime import timedelta
@@ -210,5 +211,54 @@ async def test_a_viewer_read_as_records_becomes_orm_rows_when_a_write_needs_them
         assert (rows.user.id, rows.session.id) == (read.user.id, read.session.id)
         assert await context.viewer() is rows
         assert context.current_session_id == read.session.id
+    finally:
+        await context.finish(commit=False)
+
+
+async def _viewer_context(client, database, settings) -> Context:
+    payload = await sign_up(client)
+    context = Context(database=database, settings=settings)
+    headers = [(b"authorization", f"Bearer {payload['token']}".encode())]
+    context.request = Request({"type": "http", "method": "POST", "headers": headers, "path": "/graphql"})
+    return context
+
+
+async def test_resolvers_alongside_a_cancelled_first_lookup_still_get_the_viewer(client, database, settings):
+    """The first `viewer()` call authenticates in place; if it is cancelled, resolvers waiting alongside
+    are not: the next one authenticates afresh."""
+    context = await _viewer_context(client, database, settings)
+    try:
+        first = asyncio.ensure_future(context.viewer())
+        await asyncio.sleep(0)  # the first lookup is under way
+        second = asyncio.ensure_future(context.viewer())
+        await asyncio.sleep(0)
+        first.cancel()
+        viewer = await second
+        assert first.cancelled() and viewer is not None and viewer.user.email == "ann@example.com"
+        assert await context.viewer() is viewer and context.current_session_id == viewer.session.id
+    finally:
+        await context.finish(commit=False)
+    # Whatever connection the cancelled lookup used went back to the pool usable.
+    for _ in range(2 * settings.pool_size):
+        again = Context(database=database, settings=settings)
+        again.request = context.request
+        try:
+            assert (await again.viewer()).session.id == viewer.session.id
+        finally:
+            await again.finish(commit=False)
+
+
+async def test_a_failed_first_lookup_fails_every_resolver_waiting_on_it(client, database, settings, monkeypatch):
+    context = await _viewer_context(client, database, settings)
+
+    async def broken(**_kwargs):
+        await asyncio.sleep(0)
+        raise RuntimeError("lookup failed")
+
+    monkeypatch.setattr(context, "_authenticate", broken)
+    try:
+        results = await asyncio.gather(context.viewer(), context.viewer(), return_exceptions=True)
+        assert [str(result) for result in results] == ["lookup failed", "lookup failed"]
+        assert context.current_session_id is None
     finally:
         await context.finish(commit=False)
