@@ -93,44 +93,15 @@ class Context(BaseContext):
         `writes=True` (resolvers of mutations) asks for ORM rows the services can change; otherwise the
         first lookup reads records, and a later `writes=True` loads the rows by ID.
         """
-        future = self._viewer
-        if future is None:
-            if self.database.direct_reads and not writes:
-                return await self._authenticate_first(writes=writes)
-            # The lookup runs in the operation's session: a task of its own, so that cancelling this
-            # caller cannot cancel a statement half-way and leave that session unusable.
-            future = self._viewer = asyncio.ensure_future(self._authenticate(writes=writes))
-        if future.done() and not future.cancelled():
-            viewer = future.result()  # every resolver after the first: no shield, no await
+        if self._viewer is None:
+            self._viewer = asyncio.ensure_future(self._authenticate(writes=writes))
+        elif self._viewer.done():
+            viewer = self._viewer.result()  # every resolver after the first: no shield, no await
             if not writes or viewer is None or viewer.writable:
                 return viewer
-        try:
-            viewer = await asyncio.shield(future)  # a resolver running alongside the first
-        except asyncio.CancelledError:
-            if not future.cancelled() or asyncio.current_task().cancelling():
-                raise  # this caller was cancelled
-            return await self.viewer(writes=writes)  # the first caller was: authenticate afresh
+        viewer = await asyncio.shield(self._viewer)
         if writes and viewer is not None and not viewer.writable:
             viewer = await self._writable(viewer)
-        return viewer
-
-    async def _authenticate_first(self, *, writes: bool) -> Viewer | None:
-        """The first lookup on a connection of its own (`Database.direct_reads`), awaited in place: a task
-        of its own cost ~6% of a small query's CPU time. Resolvers running alongside wait on its future;
-        if this caller is cancelled, the next one starts over instead of inheriting the cancellation."""
-        future = self._viewer = asyncio.get_running_loop().create_future()
-        try:
-            viewer = await self._authenticate(writes=writes)
-        except asyncio.CancelledError:
-            if self._viewer is future:
-                self._viewer = None
-            future.cancel()
-            raise
-        except BaseException as error:
-            future.set_exception(error)
-            future.exception()  # retrieved: raised here, and to whoever else waits on it
-            raise
-        future.set_result(viewer)
         return viewer
 
     async def _writable(self, viewer: Viewer) -> Viewer | None:
@@ -221,8 +192,7 @@ class Context(BaseContext):
     def current_session_id(self) -> uuid.UUID | None:
         """The session authenticating this request (once `viewer()` has been awaited), or the one a
         sign-in in this operation just started."""
-        future = self._viewer
-        if future is None or not future.done() or future.cancelled() or future.exception():
+        if self._viewer is None or not self._viewer.done() or self._viewer.exception():
             return None
-        viewer = future.result()
+        viewer = self._viewer.result()
         return viewer.session.id if viewer else None

@@ -224,8 +224,9 @@ async def _viewer_context(client, database, settings) -> Context:
 
 
 async def test_resolvers_alongside_a_cancelled_first_lookup_still_get_the_viewer(client, database, settings):
-    """The first `viewer()` call authenticates in place; if it is cancelled, resolvers waiting alongside
-    are not: the next one authenticates afresh."""
+    """Cancelling the resolver whose `viewer()` call started the lookup cancels neither the lookup nor the
+    resolvers waiting alongside (a statement cancelled half-way would leave the operation's session
+    unusable on SQLite, and the pool's connection in doubt on PostgreSQL)."""
     context = await _viewer_context(client, database, settings)
     try:
         first = asyncio.ensure_future(context.viewer())
@@ -238,7 +239,7 @@ async def test_resolvers_alongside_a_cancelled_first_lookup_still_get_the_viewer
         assert await context.viewer() is viewer and context.current_session_id == viewer.session.id
     finally:
         await context.finish(commit=False)
-    # Whatever connection the cancelled lookup used went back to the pool usable.
+    # Every connection of the pool is usable afterwards.
     for _ in range(2 * settings.pool_size):
         again = Context(database=database, settings=settings)
         again.request = context.request
