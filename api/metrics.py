@@ -8,7 +8,6 @@ import functools
 import os
 import re
 import secrets
-
 from typing import Any
 
 from fastapi import APIRouter, Request, Response

@@ -96,8 +96,9 @@ class Settings(BaseSettings):
     gc_tuning: bool = True
     # Keep parsed and validated documents by their text (schema/validation.py); off only to measure them.
     graphql_caches: bool = True
-    # Queries run by cached execution plans and leaf fields skip graphql-core's per-field machinery
-    # (schema/execution/); the standard executor answers whatever a plan does not model or errors.
+    # POST /graphql skips FastAPI's router and cleanly validated POSTed operations skip Strawberry's
+    # per-request machinery; queries run by cached execution plans and leaf fields skip graphql-core's
+    # per-field machinery (schema/execution/). The standard paths answer whatever these do not model.
     graphql_fast_path: bool = True
 
     @field_validator("log_level", mode="before")

@@ -32,6 +32,6 @@ class UTCDateTime(TypeDecorator[datetime]):
         return super().result_processor(dialect, coltype)
 
     def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
-        if value is None or value.tzinfo is UTC:  # asyncpg already answers in UTC: nothing to do
-            return value
+        if value is None:
+            return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

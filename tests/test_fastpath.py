@@ -255,7 +255,9 @@ async def test_a_mutation_runs_directly_with_its_cookie_and_its_transaction(data
 async def test_get_requests_keep_the_standard_path(pair):
     token, fast, _ = pair
     before = _direct_runs(fast)
-    response = await fast.get("/graphql", params={"query": "{ viewer { email } }"}, headers={"Authorization": f"Bearer {token}"})
+    response = await fast.get(
+        "/graphql", params={"query": "{ viewer { email } }"}, headers={"Authorization": f"Bearer {token}"}
+    )
     assert response.json() == {"data": {"viewer": {"email": "ada@example.com"}}}
     assert _direct_runs(fast) == before
 
@@ -322,7 +324,10 @@ def test_resolvers_under_plain_objects_still_get_their_full_path():
 async def test_posted_operations_skip_the_router_with_the_fast_path(make_client, fast):
     async with make_client(graphql_fast_path=fast) as client:
         # Without the route, only the shortcut (api/middleware/graphql_post.py) can answer.
-        client.app.router.routes[:] = [route for route in client.app.router.routes if getattr(route, "path", None) != "/graphql"]
+        routes = client.app.router.routes
+        routes[:] = [route for route in routes if getattr(route, "path", None) != "/graphql"]
         posted = await client.post("/graphql", json={"query": "{ __typename }"})
-        assert (posted.status_code, posted.headers.get("x-request-id") is not None) == ((200, True) if fast else (404, True))
+        assert (posted.status_code, posted.headers.get("x-request-id") is not None) == (
+            (200, True) if fast else (404, True)
+        )
         assert (await client.get("/graphql", params={"query": "{ __typename }"})).status_code == 404

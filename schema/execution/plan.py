@@ -160,8 +160,7 @@ class _Compiler:
                 complete = self.completer(field_def.type, details)
             if field_def is None or complete is None:
                 return None
-            needs_path = complete.needs_paths
-            plans.append(FieldPlan(key, parent_type, field_def, details, read, call, complete, needs_path))
+            plans.append(FieldPlan(key, parent_type, field_def, details, read, call, complete, complete.needs_paths))
         return plans
 
     def completer(self, type_: Any, details: FieldDetailsList) -> Complete | None:
@@ -231,6 +230,7 @@ def _non_null(inner: Complete | None) -> Complete | None:
 def _list(item: Complete | None) -> Complete | None:
     if item is None:
         return None
+    needs_paths = item.needs_paths
 
     def complete(run, fp, field_path, path, value):
         if value is None or value is Undefined:
@@ -246,7 +246,6 @@ def _list(item: Complete | None) -> Complete | None:
             completed.append(item(run, fp, field_path, item_path, element))
         return completed
 
-    needs_paths = item.needs_paths
     return _with_paths(complete, needs_paths)
 
 
