@@ -25,16 +25,20 @@ def _proxied_client(make_client, proxy, database_url, **overrides):
     return make_client(database_url=url.render_as_string(hide_password=False), pool_size=1, max_overflow=0, **overrides)
 
 
-async def test_a_connection_broken_while_idle_is_replaced_before_use(requires_postgres, database_url, make_client):
+async def _viewer_lookup_replaces_the_broken_connection(make_client, database_url, *, pool_pre_ping_idle: int):
     url = make_url(database_url)
-    # Idle limit 0: every checkout is tested, as for a connection idle longer than the limit.
     async with tcp_proxy(url.host, url.port or 5432) as proxy:
-        async with _proxied_client(make_client, proxy, database_url, pool_pre_ping_idle=0) as client:
+        async with _proxied_client(make_client, proxy, database_url, pool_pre_ping_idle=pool_pre_ping_idle) as client:
             assert await client.gql(VIEWER, token=UNKNOWN_TOKEN) == ANONYMOUS
             accepted = proxy.connections_accepted
             await _break_pooled_connections(proxy)
             assert await client.gql(VIEWER, token=UNKNOWN_TOKEN) == ANONYMOUS
             assert proxy.connections_accepted == accepted + 1  # the broken one was replaced
+
+
+async def test_a_connection_broken_while_idle_is_replaced_before_use(requires_postgres, database_url, make_client):
+    # Idle limit 0: every checkout is tested, as for a connection idle longer than the limit.
+    await _viewer_lookup_replaces_the_broken_connection(make_client, database_url, pool_pre_ping_idle=0)
 
 
 async def test_a_connection_used_moments_ago_is_trusted_and_the_pool_recovers(
@@ -55,12 +59,6 @@ async def test_the_direct_viewer_lookup_replaces_a_broken_trusted_connection(
     requires_postgres, database_url, make_client
 ):
     # The viewer lookup outside a transaction (db/services/sessions.py) may safely run again: on a
-    # connection that broke since its last use it closes that one and reads on a new one.
-    url = make_url(database_url)
-    async with tcp_proxy(url.host, url.port or 5432) as proxy:
-        async with _proxied_client(make_client, proxy, database_url, pool_pre_ping_idle=3600) as client:
-            assert await client.gql(VIEWER, token=UNKNOWN_TOKEN) == ANONYMOUS
-            accepted = proxy.connections_accepted
-            await _break_pooled_connections(proxy)
-            assert await client.gql(VIEWER, token=UNKNOWN_TOKEN) == ANONYMOUS
-            assert proxy.connections_accepted == accepted + 1
+    # connection that broke since its last use (trusted: no test before use) it closes that one and
+    # reads on a new one.
+    await _viewer_lookup_replaces_the_broken_connection(make_client, database_url, pool_pre_ping_idle=3600)
