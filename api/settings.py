@@ -44,9 +44,14 @@ class Settings(BaseSettings):
     session_ttl_days: float = Field(30.0, gt=0)
     session_refresh_after_hours: float = Field(24.0, ge=0)
     cookie_name: str = "usergraph_session"
-    sign_in_max_failures_per_email: int = Field(5, ge=1)
+    # Failed password checks in a window: strict per email and client IP, a ceiling per email from all
+    # IPs (so guesses from elsewhere cannot lock the owner out quickly), and per IP across emails.
+    sign_in_max_failures_per_email_and_ip: int = Field(5, ge=1)
+    sign_in_max_failures_per_email: int = Field(50, ge=1)
     sign_in_max_failures_per_ip: int = Field(20, ge=1)
     sign_in_window_minutes: float = Field(15.0, gt=0)
+    sign_up_max_per_ip: int = Field(10, ge=1)
+    sign_up_window_minutes: float = Field(60.0, gt=0)
     forwarded_allow_ips: str = "127.0.0.1"
 
     # Argon2id parameters (RFC 9106's second recommendation); hashes made with others are upgraded

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -20,6 +19,7 @@ from db.records import SessionRecord, UserRecord
 from db.services.auth import Client, SignedIn
 from db.services.sessions import SessionPolicy, authenticate, authenticate_records
 from db.types import utcnow
+from db.unit_of_work import UnitOfWork
 from schema.loaders import Loaders
 
 # A cookie only authenticates bodies a cross-site HTML form cannot send (CSRF): forms can only post
@@ -49,39 +49,16 @@ class Context(BaseContext):
         super().__init__()
         self.database = database
         self.settings = settings
-        self._session: AsyncSession | None = None
-        # SQLAlchemy forbids concurrent use of one AsyncSession; sibling resolvers run concurrently.
-        self._session_lock = asyncio.Lock()
-        self._finished = False
+        self.unit = UnitOfWork(database.sessionmaker)
         self._viewer: asyncio.Future[Viewer | None] | None = None
 
-    @asynccontextmanager
-    async def db(self) -> AsyncIterator[AsyncSession]:
+    def db(self) -> AbstractAsyncContextManager[AsyncSession]:
         """The operation's session, held exclusively for the duration of the `async with`."""
-        async with self._session_lock:
-            if self._finished:
-                # A resolver still running after an error ended the operation (graphql-core does not
-                # cancel siblings): a session opened now would never be closed.
-                raise RuntimeError("the operation has finished; its database session is closed")
-            if self._session is None:
-                self._session = self.database.sessionmaker()
-            yield self._session
+        return self.unit.session()
 
     async def finish(self, *, commit: bool) -> None:
-        """Commit (or roll back) and close the operation's session, if one was opened. Waits for a
-        straggling resolver to release the session first."""
-        async with self._session_lock:
-            self._finished = True
-            session, self._session = self._session, None
-        if session is None:
-            return
-        try:
-            if commit:
-                await session.commit()
-            else:
-                await session.rollback()
-        finally:
-            await session.close()
+        """End the operation's transaction (db/unit_of_work.py), then run the writes deferred past it."""
+        await self.unit.finish(commit=commit)
 
     @cached_property
     def loaders(self) -> Loaders:

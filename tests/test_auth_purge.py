@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from db.models import Session, SignInFailure, User
+from db.models import Attempt, Session, User
 from db.types import utcnow
 from tests.test_cli import run
 
@@ -25,8 +25,8 @@ async def seed(database):
         login("expired-2d", expires_at=now - timedelta(days=2))
         login("revoked-40d", expires_at=now + timedelta(days=5), revoked_at=now - timedelta(days=40))
         login("revoked-3h", expires_at=now + timedelta(days=5), revoked_at=now - timedelta(hours=3))
-        session.add(SignInFailure(email="ann@example.com", created_at=now - timedelta(days=1)))
-        session.add(SignInFailure(email="ann@example.com", created_at=now))
+        session.add(Attempt(action="password", email="ann@example.com", created_at=now - timedelta(days=1)))
+        session.add(Attempt(action="password", email="ann@example.com", created_at=now))
         await session.commit()
 
 
@@ -39,10 +39,10 @@ async def test_purge_deletes_sessions_that_ended_before_the_cutoff(database):
     await seed(database)
     result = run("purge-sessions")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "deleted 2 ended session(s) and 1 old sign-in failure record(s)"
+    assert result.stdout.strip() == "deleted 2 ended session(s) and 1 rate-limit attempt(s) older than its windows"
     assert await remaining(database) == ["active", "expired-2d", "revoked-3h"]
     async with database.sessionmaker() as session:
-        assert len((await session.scalars(select(SignInFailure))).all()) == 1
+        assert len((await session.scalars(select(Attempt))).all()) == 1
 
     result = run("purge-sessions", "--older-than", "90m")
     assert result.returncode == 0, result.stderr

@@ -1,13 +1,20 @@
-"""Failed sign-ins are limited per email and per client IP, with the count kept in the database."""
+"""Failed password checks are limited per email and client IP, per email and per IP, and sign-ups per
+IP, with the attempts kept in the database: the limits hold across app instances and under concurrency,
+and a failure counts whatever its operation does."""
 
+import asyncio
 from datetime import timedelta
 
 import httpx
+import pytest
 from sqlalchemy import func, select, update
 
 from api.security.passwords import Argon2Params, hash_password
-from db.models import SignInFailure, User
+from db.models import Attempt, User
+from db.services import auth
+from db.services.errors import Rejected
 from db.types import utcnow
+from schema.context import Context
 from tests.support.auth import PASSWORD, SIGN_UP, client_from, codes, sign_in, sign_up
 from tests.support.server import running_server
 
@@ -16,13 +23,13 @@ WRONG = "not the password 42"
 
 async def failure_count(database) -> int:
     async with database.sessionmaker() as session:
-        return await session.scalar(select(func.count()).select_from(SignInFailure))
+        return await session.scalar(select(func.count()).select_from(Attempt).where(Attempt.action == "password"))
 
 
-async def test_the_email_limit_holds_across_two_app_instances(make_client, database, settings):
+async def test_the_email_and_ip_limit_holds_across_two_app_instances(make_client, database, settings):
     async with make_client() as first, make_client() as second:
         await sign_up(first)
-        for attempt in range(settings.sign_in_max_failures_per_email):
+        for attempt in range(settings.sign_in_max_failures_per_email_and_ip):
             instance = (first, second)[attempt % 2]
             assert codes(await sign_in(instance, password=WRONG)) == ["INVALID_CREDENTIALS"]
         for instance in (first, second):
@@ -34,7 +41,7 @@ async def test_the_email_limit_holds_across_two_app_instances(make_client, datab
 
 async def test_a_limited_sign_in_does_not_check_the_password(client, database, settings):
     await sign_up(client)
-    for _ in range(settings.sign_in_max_failures_per_email):
+    for _ in range(settings.sign_in_max_failures_per_email_and_ip):
         await sign_in(client, password=WRONG)
     # An outdated hash would be upgraded by any successful check of the right password.
     old_hash = await hash_password(PASSWORD, Argon2Params(time_cost=2, memory_cost=2048, parallelism=1))
@@ -54,20 +61,47 @@ async def test_failures_older_than_the_window_do_not_count(client, database, set
     await sign_up(client)
     long_ago = utcnow() - timedelta(minutes=settings.sign_in_window_minutes + 1)
     async with database.sessionmaker() as session:
-        session.add_all(SignInFailure(email="ann@example.com", ip_address="127.0.0.1", created_at=long_ago)
-                        for _ in range(settings.sign_in_max_failures_per_ip))
+        session.add_all(
+            Attempt(action="password", email="ann@example.com", ip_address="127.0.0.1", created_at=long_ago)
+            for _ in range(settings.sign_in_max_failures_per_ip)
+        )
         await session.commit()
     assert (await sign_in(client))["errors"] == []
 
 
-async def test_a_successful_sign_in_clears_the_email_failures(client, database, settings):
+async def test_a_successful_sign_in_clears_the_failures_of_that_email_and_ip(client, database, settings):
     await sign_up(client)
-    for _ in range(settings.sign_in_max_failures_per_email - 1):
+    for _ in range(settings.sign_in_max_failures_per_email_and_ip - 1):
         await sign_in(client, password=WRONG)
     assert (await sign_in(client))["errors"] == []
-    for _ in range(settings.sign_in_max_failures_per_email - 1):
+    assert await failure_count(database) == 0
+    for _ in range(settings.sign_in_max_failures_per_email_and_ip - 1):
         assert codes(await sign_in(client, password=WRONG)) == ["INVALID_CREDENTIALS"]
     assert (await sign_in(client))["errors"] == []
+
+
+async def test_someone_elses_failures_from_another_ip_do_not_lock_the_owner_out(settings):
+    async with client_from(settings, "192.0.2.40") as attacker, client_from(settings, "192.0.2.41") as owner:
+        await sign_up(owner, email="victim@example.com")
+        for _ in range(settings.sign_in_max_failures_per_email_and_ip):
+            assert codes(await sign_in(attacker, email="victim@example.com", password=WRONG)) == [
+                "INVALID_CREDENTIALS"]
+        assert codes(await sign_in(attacker, email="victim@example.com")) == ["RATE_LIMITED"]
+        assert (await sign_in(owner, email="victim@example.com"))["errors"] == []
+        # The owner's success clears only the owner's own IP: the attacker's IP stays limited.
+        assert codes(await sign_in(attacker, email="victim@example.com")) == ["RATE_LIMITED"]
+
+
+async def test_the_per_email_ceiling_spans_every_ip(settings):
+    limited = settings.model_copy(update={"sign_in_max_failures_per_email": 4})
+    peers = [f"192.0.2.{50 + n}" for n in range(3)]
+    async with client_from(limited, "192.0.2.60") as owner:
+        await sign_up(owner, email="victim@example.com")
+        for attempt in range(4):
+            async with client_from(limited, peers[attempt % 3]) as attacker:
+                assert codes(await sign_in(attacker, email="victim@example.com", password=WRONG)) == [
+                    "INVALID_CREDENTIALS"]
+        assert codes(await sign_in(owner, email="victim@example.com")) == ["RATE_LIMITED"]
 
 
 async def test_the_ip_limit_spans_emails_and_spares_other_ips(make_client, settings):
@@ -78,6 +112,79 @@ async def test_the_ip_limit_spans_emails_and_spares_other_ips(make_client, setti
                 "INVALID_CREDENTIALS"]
         assert codes(await sign_in(attacker, email="victim@example.com")) == ["RATE_LIMITED"]
         assert (await sign_in(other, email="victim@example.com"))["errors"] == []
+
+
+@pytest.mark.parametrize("concurrency", [1, 8])
+async def test_concurrent_wrong_passwords_never_check_more_than_the_limit(settings, concurrency):
+    """Regression (issue 13, finding 4): check and count were not atomic, and were committed at the end
+    of each operation, so 30 concurrent guesses had 12 checked against a limit of 5."""
+    overrides = settings.model_copy(update={"password_hashing_concurrency": concurrency})
+    async with client_from(overrides, "192.0.2.70") as client:
+        await sign_up(client, email="victim@example.com")
+        results = await asyncio.gather(*(sign_in(client, email="victim@example.com", password=WRONG)
+                                         for _ in range(30)))
+    outcomes = [code for payload in results for code in codes(payload)]
+    assert len(outcomes) == 30
+    assert outcomes.count("INVALID_CREDENTIALS") <= settings.sign_in_max_failures_per_email_and_ip
+    assert set(outcomes) == {"INVALID_CREDENTIALS", "RATE_LIMITED"}
+
+
+async def test_a_failed_check_counts_even_when_its_operation_rolls_back(database, settings):
+    """Regression (issue 13, finding 1): a failure recorded in the operation's transaction vanished when
+    any other field of the operation failed."""
+    context = Context(database=database, settings=settings)
+    async with context.db() as session:
+        session.add(User(email="ann@example.com", name="Ann",
+                         password_hash=await hash_password(PASSWORD, Argon2Params.from_settings(settings))))
+    await context.finish(commit=True)
+
+    for _ in range(settings.sign_in_max_failures_per_email_and_ip):
+        context = Context(database=database, settings=settings)
+        with pytest.raises(Rejected):
+            await auth.sign_in(context.unit, settings=settings, email="ann@example.com", password=WRONG,
+                               client=auth.Client("192.0.2.80"))
+        await context.finish(commit=False)  # as when a sibling field fails
+    assert await failure_count(database) == settings.sign_in_max_failures_per_email_and_ip
+
+    context = Context(database=database, settings=settings)
+    with pytest.raises(Rejected) as refused:
+        await auth.sign_in(context.unit, settings=settings, email="ann@example.com", password=PASSWORD,
+                           client=auth.Client("192.0.2.80"))
+    await context.finish(commit=False)
+    assert [problem.code.value for problem in refused.value.problems] == ["RATE_LIMITED"]
+
+
+async def test_a_right_password_in_a_rolled_back_operation_leaves_no_failure(database, settings):
+    context = Context(database=database, settings=settings)
+    async with context.db() as session:
+        session.add(User(email="ann@example.com", name="Ann",
+                         password_hash=await hash_password(PASSWORD, Argon2Params.from_settings(settings))))
+    await context.finish(commit=True)
+    context = Context(database=database, settings=settings)
+    await auth.sign_in(context.unit, settings=settings, email="ann@example.com", password=PASSWORD,
+                       client=auth.Client("192.0.2.81"))
+    await context.finish(commit=False)
+    assert await failure_count(database) == 0
+
+
+async def test_sign_ups_are_limited_per_client_ip(settings):
+    async with client_from(settings, "192.0.2.90") as busy, client_from(settings, "192.0.2.91") as other:
+        for n in range(settings.sign_up_max_per_ip):
+            assert (await sign_up(busy, email=f"user{n}@example.com"))["errors"] == []
+        refused = await sign_up(busy, email="one-more@example.com")
+        assert refused["token"] is None and refused["user"] is None
+        assert codes(refused) == ["RATE_LIMITED"]
+        assert codes(await sign_up(busy, email="user0@example.com")) == ["RATE_LIMITED"]  # even a taken one
+        assert (await sign_up(other, email="one-more@example.com"))["errors"] == []
+
+
+async def test_a_taken_email_is_refused_and_counts_as_a_sign_up_attempt(database, settings):
+    async with client_from(settings, "192.0.2.92") as client:
+        await sign_up(client)
+        assert codes(await sign_up(client, email="ANN@example.com")) == ["EMAIL_TAKEN"]
+    async with database.sessionmaker() as session:
+        assert await session.scalar(
+            select(func.count()).select_from(Attempt).where(Attempt.action == "sign_up")) == 2
 
 
 async def test_the_client_ip_is_the_tcp_peer_not_a_header(settings):

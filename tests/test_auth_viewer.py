@@ -76,7 +76,7 @@ async def test_change_password_can_keep_other_sessions(client):
 
 async def test_wrong_current_passwords_are_rate_limited_too(client, settings):
     token = (await sign_up(client))["token"]
-    for _ in range(settings.sign_in_max_failures_per_email):
+    for _ in range(settings.sign_in_max_failures_per_email_and_ip):
         await client.gql(CHANGE, {"i": {"currentPassword": "guess guess guess", "newPassword": NEW_PASSWORD}}, token=token)
     limited = await client.gql(CHANGE, {"i": {"currentPassword": PASSWORD, "newPassword": NEW_PASSWORD}}, token=token)
     assert limited["data"]["changePassword"]["errors"] == [{"field": None, "code": "RATE_LIMITED"}]

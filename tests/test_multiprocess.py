@@ -87,7 +87,7 @@ def test_the_sign_in_rate_limit_reached_through_one_process_holds_on_the_other(t
     a, b = two_servers
     email = f"cat-{secrets.token_hex(3)}@example.com"
     sign_up(b, email)
-    for _attempt in range(5):  # the per-email limit (default 5 in 15 minutes), all through `a`
+    for _attempt in range(5):  # the per-email-and-IP limit (default 5 in 15 minutes), all through `a`
         assert [e["code"] for e in sign_in(a, email, "wrong password!")["errors"]] == ["INVALID_CREDENTIALS"]
     # Even the right password is refused now, through either process, without being checked.
     assert [e["code"] for e in sign_in(b, email)["errors"]] == ["RATE_LIMITED"]

@@ -30,7 +30,7 @@ def cmd_purge_sessions(args: argparse.Namespace, settings: Settings) -> None:
     from sqlalchemy.exc import SQLAlchemyError
 
     from db.engine import Database
-    from db.services.rate_limit import SignInLimits, purge_failures
+    from db.services.rate_limit import SignInLimits, SignUpLimits, purge_attempts
     from db.services.sessions import purge_ended_sessions
     from db.types import utcnow
 
@@ -43,8 +43,9 @@ def cmd_purge_sessions(args: argparse.Namespace, settings: Settings) -> None:
         try:
             async with database.sessionmaker() as session:
                 sessions = await purge_ended_sessions(session, ended_before=now - older_than)
-                # Failures older than the limiter's window no longer count for anything.
-                failures = await purge_failures(session, before=now - SignInLimits.from_settings(settings).window)
+                # Attempts older than every limit's window no longer count for anything.
+                window = max(SignInLimits.from_settings(settings).window, SignUpLimits.from_settings(settings).window)
+                failures = await purge_attempts(session, before=now - window)
                 await session.commit()
                 return sessions, failures
         finally:
@@ -54,7 +55,7 @@ def cmd_purge_sessions(args: argparse.Namespace, settings: Settings) -> None:
         sessions, failures = asyncio.run(run())
     except (OSError, SQLAlchemyError) as error:
         raise database_failure("database error", error) from None
-    print(f"deleted {sessions} ended session(s) and {failures} old sign-in failure record(s)")
+    print(f"deleted {sessions} ended session(s) and {failures} rate-limit attempt(s) older than its windows")
 
 
 def progress_bar(label: str) -> Callable[[int, int], None]:

@@ -14,15 +14,15 @@ from api.settings import Settings
 from db.models import Session, User
 from db.services import rate_limit
 from db.services.errors import ErrorCode, Problem, Rejected
-from db.services.rate_limit import SignInLimits
+from db.services.rate_limit import RATE_LIMITED, SIGN_UP_RATE_LIMITED, Action, SignInLimits, SignUpLimits
 from db.services.sessions import SessionPolicy, create_session, revoke_sessions
-from db.services.users import create_user, find_by_email
+from db.services.users import check_new_user, email_taken, find_by_email, insert_user
 from db.services.validation import check_password
 from db.types import utcnow
+from db.unit_of_work import UnitOfWork
 
 INVALID_CREDENTIALS = "Wrong email or password"
 WRONG_PASSWORD = "Wrong password"
-RATE_LIMITED = "Too many failed attempts; try again later"
 ACCOUNT_DISABLED = "This account is disabled"
 SIGN_UP_DISABLED = "Sign-up is disabled"
 
@@ -43,7 +43,7 @@ class SignedIn:
 
 
 async def sign_up(
-    session: AsyncSession,
+    unit: UnitOfWork,
     *,
     settings: Settings,
     email: str,
@@ -52,18 +52,31 @@ async def sign_up(
     client: Client,
     now: datetime | None = None,
 ) -> SignedIn:
+    """Limited per client IP; a taken email is answered before any hashing (sign-up says EMAIL_TAKEN
+    anyway, so its timing reveals nothing more)."""
     if not settings.allow_sign_up:
         raise Rejected(Problem(ErrorCode.SIGN_UP_DISABLED, SIGN_UP_DISABLED))
+    new = check_new_user(email=email, name=name, password=password)
     async with hashing_slot(settings):
-        user = await create_user(
-            session, email=email, name=name, password=password,
-            password_params=Argon2Params.from_settings(settings),
+        await rate_limit.reserve(
+            unit, action=Action.SIGN_UP, limits=SignUpLimits.from_settings(settings).limits,
+            ip_address=client.ip_address, refusal=Problem(ErrorCode.RATE_LIMITED, SIGN_UP_RATE_LIMITED), now=now,
+        )
+        async with unit.session() as session:
+            taken = await find_by_email(session, new.email) is not None
+        await unit.release()
+        if taken:
+            raise Rejected(email_taken(("input", "email")))
+        password_hash = await hash_password(password, Argon2Params.from_settings(settings))
+    async with unit.session() as session:
+        user = await insert_user(
+            session, User(email=new.email, name=new.name, password_hash=password_hash), field=("input", "email")
         )
         return await _start_session(session, settings=settings, user=user, client=client, now=now)
 
 
 async def sign_in(
-    session: AsyncSession,
+    unit: UnitOfWork,
     *,
     settings: Settings,
     email: str,
@@ -72,23 +85,21 @@ async def sign_in(
     now: datetime | None = None,
 ) -> SignedIn:
     """Unknown email and wrong password are the same INVALID_CREDENTIALS; ACCOUNT_DISABLED comes only
-    after the right password; past the limit, RATE_LIMITED comes before any password check."""
+    after the right password; past a limit, RATE_LIMITED comes before any password check."""
     now = now or utcnow()
-    async with hashing_slot(settings):
-        user = await find_by_email(session, email)
-        await _check_password(
-            session, settings=settings, email=email, user=user, password=password, client=client,
-            failure=Problem(ErrorCode.INVALID_CREDENTIALS, INVALID_CREDENTIALS), now=now,
-        )
-        assert user is not None  # a matching password implies a user
-        if not user.is_active:
-            raise Rejected(Problem(ErrorCode.ACCOUNT_DISABLED, ACCOUNT_DISABLED))
-        await rate_limit.clear_failures(session, email=email)
+    user = await _check_password(
+        unit, settings=settings, email=email, user=None, password=password, client=client,
+        failure=Problem(ErrorCode.INVALID_CREDENTIALS, INVALID_CREDENTIALS), now=now,
+    )
+    if not user.is_active:
+        raise Rejected(Problem(ErrorCode.ACCOUNT_DISABLED, ACCOUNT_DISABLED))
+    async with unit.session() as session:
+        await rate_limit.clear_failures(session, email=email, ip_address=client.ip_address)
         return await _start_session(session, settings=settings, user=user, client=client, now=now)
 
 
 async def change_password(
-    session: AsyncSession,
+    unit: UnitOfWork,
     *,
     settings: Settings,
     user: User,
@@ -99,37 +110,37 @@ async def change_password(
     client: Client,
 ) -> User:
     weak = check_password(new_password, ("input", "newPassword"), user_inputs=[user.email, user.name])
+    await _check_password(
+        unit, settings=settings, email=user.email, user=user, password=current_password,
+        client=client, also=weak,
+        failure=Problem(ErrorCode.INVALID_CREDENTIALS, WRONG_PASSWORD, ("input", "currentPassword")),
+    )
+    if weak:
+        raise Rejected(weak)
     async with hashing_slot(settings):
-        await _check_password(
-            session, settings=settings, email=user.email, user=user, password=current_password,
-            client=client, also=weak,
-            failure=Problem(ErrorCode.INVALID_CREDENTIALS, WRONG_PASSWORD, ("input", "currentPassword")),
-        )
-        if weak:
-            raise Rejected(weak)
-        user.password_hash = await hash_password(new_password, Argon2Params.from_settings(settings))
-    if revoke_other_sessions:
-        await revoke_sessions(session, user_id=user.id, except_session_id=current_session_id)
-    await session.flush()
+        new_hash = await hash_password(new_password, Argon2Params.from_settings(settings))
+    async with unit.session() as session:
+        user.password_hash = new_hash
+        if revoke_other_sessions:
+            await revoke_sessions(session, user_id=user.id, except_session_id=current_session_id)
+        await session.flush()
     return user
 
 
-async def delete_account(
-    session: AsyncSession, *, settings: Settings, user: User, password: str, client: Client
-) -> uuid.UUID:
+async def delete_account(unit: UnitOfWork, *, settings: Settings, user: User, password: str, client: Client) -> uuid.UUID:
     """Delete the user after checking their password; the database cascades to their sessions."""
-    async with hashing_slot(settings):
-        await _check_password(
-            session, settings=settings, email=user.email, user=user, password=password, client=client,
-            failure=Problem(ErrorCode.INVALID_CREDENTIALS, WRONG_PASSWORD, ("input", "password")),
-        )
-    await session.delete(user)
-    await session.flush()
+    await _check_password(
+        unit, settings=settings, email=user.email, user=user, password=password, client=client,
+        failure=Problem(ErrorCode.INVALID_CREDENTIALS, WRONG_PASSWORD, ("input", "password")),
+    )
+    async with unit.session() as session:
+        await session.delete(user)
+        await session.flush()
     return user.id
 
 
 async def _check_password(
-    session: AsyncSession,
+    unit: UnitOfWork,
     *,
     settings: Settings,
     email: str,
@@ -139,20 +150,36 @@ async def _check_password(
     failure: Problem,
     also: Problem | None = None,
     now: datetime | None = None,
-) -> None:
-    """Refuse when rate-limited (without checking), count a wrong password as a failure, and store an
-    upgraded hash when the stored one used outdated Argon2 parameters."""
-    limits = SignInLimits.from_settings(settings)
-    if await rate_limit.is_limited(session, email=email, ip_address=client.ip_address, limits=limits, now=now):
-        raise Rejected(Problem(ErrorCode.RATE_LIMITED, RATE_LIMITED))
-    matches, new_hash = await verify_password(
-        user.password_hash if user else None, password, Argon2Params.from_settings(settings)
-    )
+) -> User:
+    """The account whose password this is, checked without holding a database connection.
+
+    The operation's connection is handed back first; then a hashing slot is taken, the attempt counted
+    (RATE_LIMITED past a limit, without checking), the account read by `email` unless `user` is given,
+    and the connection handed back again before hashing. A wrong password leaves its attempt counted
+    whatever the operation does; a right one takes it back, and stores an upgraded hash when the stored
+    one used outdated Argon2 parameters.
+    """
+    await unit.release()
+    params = Argon2Params.from_settings(settings)
+    async with hashing_slot(settings):
+        reservation = await rate_limit.reserve(
+            unit, action=Action.PASSWORD, limits=SignInLimits.from_settings(settings).limits,
+            email=email, ip_address=client.ip_address, refusal=Problem(ErrorCode.RATE_LIMITED, RATE_LIMITED), now=now,
+        )
+        if user is None:
+            async with unit.session() as session:
+                user = await find_by_email(session, email)
+            await unit.release()
+        matches, new_hash = await verify_password(user.password_hash if user else None, password, params)
     if not matches:
-        await rate_limit.record_failure(session, email=email, ip_address=client.ip_address, now=now)
         raise Rejected(*[p for p in (failure, also) if p])
+    assert user is not None  # a matching password implies a user
+    reservation.take_back()
     if new_hash:
-        user.password_hash = new_hash
+        async with unit.session() as session:
+            user.password_hash = new_hash
+            await session.flush()
+    return user
 
 
 async def _start_session(

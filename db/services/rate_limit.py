@@ -1,34 +1,90 @@
-"""The sign-in rate limiter: recent failures per email and per client IP, counted in the database so the
-limit holds across API processes and restarts."""
+"""The rate limiter: attempts counted in the database, so limits hold across API processes and restarts.
+
+An attempt is written and committed before the work it guards (a password check, a sign-up), then the
+attempts in the window are counted, its own included. Each attempt therefore sees every attempt committed
+before it, so of N concurrent attempts against a limit of L at most L get through, in any number of
+processes and on either database (a conditional insert in one statement would not be exact under
+PostgreSQL's READ COMMITTED). Being committed on its own, an attempt counts whatever its operation does
+afterwards; only a right password takes its attempt back, once the operation has ended.
+"""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import Enum
 
-from sqlalchemy import delete, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import and_, delete, func, insert, or_, select
 
-from api.settings import Settings
-from db.models import SignInFailure
+from db.models import Attempt
+from db.services.errors import ErrorCode, Problem, Rejected
 from db.types import utcnow
+from db.unit_of_work import UnitOfWork
 
 _EMAIL_MAX, _IP_MAX = 320, 45
+RATE_LIMITED = "Too many failed attempts; try again later"
+SIGN_UP_RATE_LIMITED = "Too many sign-ups from this address; try again later"
+
+
+class Action(str, Enum):
+    PASSWORD = "password"  # a password check: sign-in, password change, account deletion
+    SIGN_UP = "sign_up"
+
+
+class Scope(str, Enum):
+    EMAIL_AND_IP = "email+ip"
+    EMAIL = "email"
+    IP = "ip"
+
+
+@dataclass(frozen=True)
+class Limit:
+    scope: Scope
+    max_attempts: int
+    window: timedelta
 
 
 @dataclass(frozen=True)
 class SignInLimits:
+    """Failed password checks: strict per email and client IP, so someone else's guesses from another IP
+    do not lock the owner out; a much higher ceiling per email from all IPs; and per IP, across emails."""
+
+    per_email_and_ip: int
     per_email: int
     per_ip: int
     window: timedelta
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> SignInLimits:
+    def from_settings(cls, settings) -> SignInLimits:
         return cls(
+            per_email_and_ip=settings.sign_in_max_failures_per_email_and_ip,
             per_email=settings.sign_in_max_failures_per_email,
             per_ip=settings.sign_in_max_failures_per_ip,
             window=timedelta(minutes=settings.sign_in_window_minutes),
         )
+
+    @property
+    def limits(self) -> tuple[Limit, ...]:
+        return (
+            Limit(Scope.EMAIL_AND_IP, self.per_email_and_ip, self.window),
+            Limit(Scope.EMAIL, self.per_email, self.window),
+            Limit(Scope.IP, self.per_ip, self.window),
+        )
+
+
+@dataclass(frozen=True)
+class SignUpLimits:
+    per_ip: int
+    window: timedelta
+
+    @classmethod
+    def from_settings(cls, settings) -> SignUpLimits:
+        return cls(per_ip=settings.sign_up_max_per_ip, window=timedelta(minutes=settings.sign_up_window_minutes))
+
+    @property
+    def limits(self) -> tuple[Limit, ...]:
+        return (Limit(Scope.IP, self.per_ip, self.window),)
 
 
 def failure_key(email: str) -> str:
@@ -36,45 +92,81 @@ def failure_key(email: str) -> str:
     return email.strip().lower().replace("\x00", "\ufffd")[:_EMAIL_MAX]  # PostgreSQL refuses NUL in text
 
 
-async def is_limited(
-    session: AsyncSession,
+@dataclass(frozen=True)
+class Reservation:
+    """An attempt that got through the limiter; it stays counted unless `take_back` is called."""
+
+    unit: UnitOfWork
+    attempt_id: uuid.UUID
+
+    def take_back(self) -> None:
+        """The attempt did not fail (the password was right): stop counting it once the operation ends."""
+        attempt_id = self.attempt_id
+        self.unit.after_end(lambda session: session.execute(delete(Attempt).where(Attempt.id == attempt_id)))
+
+
+async def reserve(
+    unit: UnitOfWork,
     *,
-    email: str,
-    ip_address: str | None,
-    limits: SignInLimits,
+    action: Action,
+    limits: tuple[Limit, ...],
+    email: str | None = None,
+    ip_address: str | None = None,
+    refusal: Problem,
     now: datetime | None = None,
-) -> bool:
-    """True when the email or the IP already has as many recent failures as the limit allows."""
-    since = (now or utcnow()) - limits.window
-    conditions = [SignInFailure.email == failure_key(email)]
-    if ip_address:
-        conditions.append(SignInFailure.ip_address == ip_address)
-    statement = select(*(func.count().filter(condition) for condition in conditions)).where(
-        SignInFailure.created_at > since, or_(*conditions)
-    )
-    counts = (await session.execute(statement)).one()
-    return any(count >= limit for count, limit in zip(counts, (limits.per_email, limits.per_ip)))
+) -> Reservation:
+    """Count an attempt before it is made; raise `Rejected(refusal)` (and count nothing) when any limit
+    is already reached. Each step is a short transaction of its own: no connection is held afterwards."""
+    now = now or utcnow()
+    key = failure_key(email) if email is not None else None
+    ip_address = ip_address[:_IP_MAX] if ip_address else None
+    attempt_id = uuid.uuid4()
+    async with unit.independent() as session:
+        await session.execute(insert(Attempt).values(
+            id=attempt_id, action=action.value, email=key, ip_address=ip_address, created_at=now,
+        ))
+    counted = [limit for limit in limits if _applies(limit, key, ip_address)]
+    if counted:
+        async with unit.independent() as session:
+            counts = (await session.execute(_count(action, counted, key, ip_address, now))).one()
+        if any(count > limit.max_attempts for count, limit in zip(counts, counted)):
+            async with unit.independent() as session:
+                await session.execute(delete(Attempt).where(Attempt.id == attempt_id))
+            raise Rejected(refusal)
+    return Reservation(unit, attempt_id)
 
 
-async def record_failure(
-    session: AsyncSession, *, email: str, ip_address: str | None, now: datetime | None = None
-) -> None:
-    session.add(
-        SignInFailure(
-            email=failure_key(email),
-            ip_address=ip_address[:_IP_MAX] if ip_address else None,
-            created_at=now or utcnow(),
-        )
-    )
-    await session.flush()
+def _applies(limit: Limit, key: str | None, ip_address: str | None) -> bool:
+    needs_email = limit.scope in (Scope.EMAIL, Scope.EMAIL_AND_IP)
+    needs_ip = limit.scope in (Scope.IP, Scope.EMAIL_AND_IP)
+    return (key is not None or not needs_email) and (ip_address is not None or not needs_ip)
 
 
-async def clear_failures(session: AsyncSession, *, email: str) -> None:
-    """Forget an email's failures after a successful sign-in (the IP's count is left alone)."""
-    await session.execute(delete(SignInFailure).where(SignInFailure.email == failure_key(email)))
+def _count(action: Action, limits: list[Limit], key: str | None, ip_address: str | None, now: datetime):
+    """One statement counting, for each limit, the attempts in its window (the new one included)."""
+    by_email, by_ip = Attempt.email == key, Attempt.ip_address == ip_address
+    matches = {Scope.EMAIL_AND_IP: and_(by_email, by_ip), Scope.EMAIL: by_email, Scope.IP: by_ip}
+    oldest = now - max(limit.window for limit in limits)
+    # Rows of either key: an email's attempts (from any IP) and an IP's attempts (with any email).
+    any_key = [by_email] if any(limit.scope is not Scope.IP for limit in limits) else []
+    if any(limit.scope is Scope.IP for limit in limits):
+        any_key.append(by_ip)
+    return select(
+        *(func.count().filter(matches[limit.scope], Attempt.created_at > now - limit.window) for limit in limits)
+    ).where(Attempt.action == action.value, Attempt.created_at > oldest, or_(*any_key))
 
 
-async def purge_failures(session: AsyncSession, *, before: datetime) -> int:
-    """Delete failures recorded before `before`; returns how many."""
-    result = await session.execute(delete(SignInFailure).where(SignInFailure.created_at < before))
+async def clear_failures(session, *, email: str, ip_address: str | None) -> None:
+    """Forget the failed password checks of an email from one client IP, after a sign-in completed
+    there (failures from other IPs, and the IP's with other emails, still count)."""
+    key = failure_key(email)
+    ip_condition = Attempt.ip_address == ip_address[:_IP_MAX] if ip_address else Attempt.ip_address.is_(None)
+    await session.execute(delete(Attempt).where(
+        Attempt.action == Action.PASSWORD.value, Attempt.email == key, ip_condition,
+    ))
+
+
+async def purge_attempts(session, *, before: datetime) -> int:
+    """Delete attempts made before `before` (older than every limit's window); returns how many."""
+    result = await session.execute(delete(Attempt).where(Attempt.created_at < before))
     return result.rowcount or 0

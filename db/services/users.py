@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,6 +14,10 @@ from db.services.errors import ErrorCode, Problem, Rejected
 from db.services.validation import check_password, normalize_email, normalize_image, normalize_name
 
 EMAIL_TAKEN = "An account with this email already exists"
+
+
+def email_taken(field: tuple[str, ...]) -> Problem:
+    return Problem(ErrorCode.EMAIL_TAKEN, EMAIL_TAKEN, field)
 
 
 async def find_by_email(session: AsyncSession, email: str) -> User | None:
@@ -26,8 +32,29 @@ async def insert_user(session: AsyncSession, user: User, *, field: tuple[str, ..
         async with session.begin_nested():
             session.add(user)
     except IntegrityError:
-        raise Rejected(Problem(ErrorCode.EMAIL_TAKEN, EMAIL_TAKEN, field)) from None
+        raise Rejected(email_taken(field)) from None
     return user
+
+
+@dataclass(frozen=True)
+class NewUser:
+    """A new user's fields once every one of them is valid."""
+
+    email: str
+    name: str
+
+
+def check_new_user(*, email: str, name: str, password: str, field_prefix: tuple[str, ...] = ("input",)) -> NewUser:
+    """Validate every field at once; raises `Rejected` with all the problems."""
+    normalized_email, email_problem = normalize_email(email, (*field_prefix, "email"))
+    normalized_name, name_problem = normalize_name(name, (*field_prefix, "name"))
+    password_problem = check_password(
+        password, (*field_prefix, "password"), user_inputs=[email, name]
+    )
+    problems = [p for p in (email_problem, name_problem, password_problem) if p]
+    if problems:
+        raise Rejected(*problems)
+    return NewUser(email=normalized_email, name=normalized_name)
 
 
 async def create_user(
@@ -42,26 +69,13 @@ async def create_user(
     password_params: Argon2Params | None = None,
 ) -> User:
     """Validate every field at once, hash the password off the loop and insert; raises `Rejected`."""
-    normalized_email, email_problem = normalize_email(email, (*field_prefix, "email"))
-    normalized_name, name_problem = normalize_name(name, (*field_prefix, "name"))
-    password_problem = check_password(
-        password, (*field_prefix, "password"), user_inputs=[email, name]
-    )
-    problems = [p for p in (email_problem, name_problem, password_problem) if p]
-    if problems:
-        raise Rejected(*problems)
+    new = check_new_user(email=email, name=name, password=password, field_prefix=field_prefix)
     # Hash before touching the database: on SQLite a mutation holds the write lock from its first
     # statement, and no one should wait on Argon2 for it.
     password_hash = await hash_password(password, password_params)
-    if await find_by_email(session, normalized_email) is not None:
-        raise Rejected(Problem(ErrorCode.EMAIL_TAKEN, EMAIL_TAKEN, (*field_prefix, "email")))
-    user = User(
-        email=normalized_email,
-        name=normalized_name,
-        role=role,
-        email_verified=email_verified,
-        password_hash=password_hash,
-    )
+    if await find_by_email(session, new.email) is not None:
+        raise Rejected(email_taken((*field_prefix, "email")))
+    user = User(email=new.email, name=new.name, role=role, email_verified=email_verified, password_hash=password_hash)
     return await insert_user(session, user, field=(*field_prefix, "email"))
 
 

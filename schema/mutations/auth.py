@@ -33,22 +33,20 @@ class AuthMutations:
     @rejected_as(AuthPayload)
     async def sign_up(self, info: strawberry.Info[Context], input: SignUpInput) -> AuthPayload:
         context = info.context
-        async with context.db() as session:
-            signed_in = await auth.sign_up(
-                session, settings=context.settings, email=input.email, password=input.password,
-                name=input.name, client=context.client(),
-            )
+        signed_in = await auth.sign_up(
+            context.unit, settings=context.settings, email=input.email, password=input.password,
+            name=input.name, client=context.client(),
+        )
         return _signed_in(context, signed_in)
 
     @strawberry.mutation
     @rejected_as(AuthPayload, on_rejected=_count_sign_in_refusal)
     async def sign_in(self, info: strawberry.Info[Context], input: SignInInput) -> AuthPayload:
         context = info.context
-        async with context.db() as session:
-            signed_in = await auth.sign_in(
-                session, settings=context.settings, email=input.email, password=input.password,
-                client=context.client(),
-            )
+        signed_in = await auth.sign_in(
+            context.unit, settings=context.settings, email=input.email, password=input.password,
+            client=context.client(),
+        )
         return _signed_in(context, signed_in)
 
     @strawberry.mutation(description="Revokes the session that authenticates this request.")

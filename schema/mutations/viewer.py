@@ -38,13 +38,12 @@ class ViewerMutations:
     async def change_password(self, info: strawberry.Info[Context], input: ChangePasswordInput) -> UserPayload:
         viewer = await require_viewer(info)
         context = info.context
-        async with context.db() as session:
-            user = await auth.change_password(
-                session, settings=context.settings, user=viewer.user,
-                current_password=input.current_password, new_password=input.new_password,
-                current_session_id=viewer.session.id, revoke_other_sessions=input.revoke_other_sessions,
-                client=context.client(),
-            )
+        user = await auth.change_password(
+            context.unit, settings=context.settings, user=viewer.user,
+            current_password=input.current_password, new_password=input.new_password,
+            current_session_id=viewer.session.id, revoke_other_sessions=input.revoke_other_sessions,
+            client=context.client(),
+        )
         return UserPayload(user=user)
 
     @strawberry.mutation
@@ -52,11 +51,10 @@ class ViewerMutations:
     async def delete_viewer(self, info: strawberry.Info[Context], input: DeleteViewerInput) -> DeleteUserPayload:
         viewer = await require_viewer(info)
         context = info.context
-        async with context.db() as session:
-            deleted_id = await auth.delete_account(
-                session, settings=context.settings, user=viewer.user, password=input.password,
-                client=context.client(),
-            )
+        deleted_id = await auth.delete_account(
+            context.unit, settings=context.settings, user=viewer.user, password=input.password,
+            client=context.client(),
+        )
         context.end_session()
         return DeleteUserPayload(deleted_user_id=strawberry.ID(to_global_id("User", deleted_id)))
 
