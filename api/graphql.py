@@ -24,12 +24,15 @@ from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
+from api import metrics
 from api.middleware.request_id import current_request_id
+from api.policies import context_config
 from api.settings import Settings
 from schema import build_schema
 from schema.context import Context
 from schema.errors import INTERNAL_SERVER_ERROR, error_code, format_error, is_request_error
 from schema.execution.direct import execute_directly
+from schema.hooks import Hooks
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 _HTTP_ERROR_CODES = {
@@ -224,15 +227,28 @@ def _utf8(body: bytes) -> str:
         raise HTTPException(400, "The request body is not valid UTF-8") from None
 
 
+def _count_sign_in_refusal(code: str) -> None:
+    if code == "RATE_LIMITED":
+        metrics.record_rate_limit_hit()
+    else:
+        metrics.record_sign_in_failure(reason=code.lower())
+
+
+HOOKS = Hooks(request_id=current_request_id.get, sign_in_refused=_count_sign_in_refusal)
+
+
 def create_graphql_router(settings: Settings) -> GraphQLRouter:
+    config = context_config(settings, HOOKS)
+
     def make_context(connection: HTTPConnection) -> Context:
-        return Context(database=connection.app.state.database, settings=connection.app.state.settings)
+        return Context(database=connection.app.state.database, config=config)
 
     return GraphQLRouter(
         build_schema(
             introspection=settings.introspection_enabled,
             caches=settings.graphql_caches,
             fast_path=settings.graphql_fast_path,
+            hooks=HOOKS,
         ),
         settings=settings,
         context_factory=make_context,

@@ -12,7 +12,7 @@ from pathlib import Path
 import asyncpg
 from sqlalchemy.engine import make_url
 
-from api.security.tokens import hash_token, new_token
+from db.services.tokens import hash_token, new_token
 from db.services.seed import ADMIN_EMAIL
 
 ROOT = Path(__file__).resolve().parents[1]

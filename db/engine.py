@@ -5,16 +5,31 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
+from typing import Literal, Protocol
 
 from sqlalchemy import event, exc, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.util import await_
 
-from api.settings import Settings
 from db.url import DatabaseConfig, parse_database_url
 
 
-def database_config(settings: Settings, *, url: str | None = None) -> DatabaseConfig:
+class EngineSettings(Protocol):
+    """The settings the engine is built from; the app hands its own settings object down."""
+
+    database_url: str
+    db_pooler: Literal["transaction", "none"] | None
+    connect_timeout: float
+    statement_timeout_ms: int
+    pool_size: int
+    max_overflow: int
+    pool_recycle: int
+    pool_timeout: float
+    pool_pre_ping: bool
+    pool_pre_ping_idle: float
+
+
+def database_config(settings: EngineSettings, *, url: str | None = None) -> DatabaseConfig:
     return parse_database_url(
         url or settings.database_url,
         pooler=settings.db_pooler,
@@ -73,7 +88,7 @@ def _ping_idle_connections(engine: AsyncEngine, idle_seconds: float) -> None:
     event.listen(engine.sync_engine, "checkout", checkout)
 
 
-def create_engine(settings: Settings, *, url: str | None = None) -> AsyncEngine:
+def create_engine(settings: EngineSettings, *, url: str | None = None) -> AsyncEngine:
     config = database_config(settings, url=url)
     if config.is_sqlite:
         engine = create_async_engine(config.url, echo=False)
@@ -119,7 +134,7 @@ class Database:
     direct_reads: bool = False
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, url: str | None = None) -> Database:
+    def from_settings(cls, settings: EngineSettings, *, url: str | None = None) -> Database:
         config = database_config(settings, url=url)
         engine = create_engine(settings, url=url)
         direct_reads = engine.dialect.driver == "asyncpg" and config.pooler == "none"

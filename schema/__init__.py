@@ -9,9 +9,9 @@ from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
-from api.middleware.request_id import current_request_id
 from schema.errors import log_errors
 from schema.extensions import RecordedTransaction
+from schema.hooks import Hooks
 from schema.execution.fastpath import FastExecutionContext, mark_plain_leaves
 from schema.mutations import Mutation
 from schema.queries import Query
@@ -24,9 +24,12 @@ from schema.validation import DocumentChecks
 class Schema(strawberry.Schema):
     """Strawberry's schema with our document checks, error log policy and suggestion hiding."""
 
-    def __init__(self, *args: Any, checks: DocumentChecks, direct_execution: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, checks: DocumentChecks, direct_execution: bool = False, hooks: Hooks = Hooks(), **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.checks = checks
+        self.hooks = hooks
         # POSTed operations may skip Strawberry's per-operation machinery (schema/execution/direct.py),
         # which must then do what this schema's extensions do.
         self.direct_execution = direct_execution
@@ -35,7 +38,7 @@ class Schema(strawberry.Schema):
 
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         # Strawberry logs every error with a traceback, client syntax errors included.
-        log_errors(errors, current_request_id.get())
+        log_errors(errors, self.hooks.request_id())
 
     def _get_custom_context_kwargs(self, operation_extensions=None, *, sync: bool = False) -> dict[str, Any]:
         # Variable coercion happens in graphql-core's execute, which can hide "Did you mean" too.
@@ -43,7 +46,9 @@ class Schema(strawberry.Schema):
         return {**kwargs, "hide_suggestions": self.checks.hide_suggestions}
 
 
-def build_schema(*, introspection: bool = True, caches: bool = True, fast_path: bool = True) -> Schema:
+def build_schema(
+    *, introspection: bool = True, caches: bool = True, fast_path: bool = True, hooks: Hooks = Hooks()
+) -> Schema:
     checks = DocumentChecks(introspection=introspection, cached=caches)
     return Schema(
         query=Query,
@@ -56,4 +61,5 @@ def build_schema(*, introspection: bool = True, caches: bool = True, fast_path: 
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALARS),
         checks=checks,
         direct_execution=fast_path,
+        hooks=hooks,
     )

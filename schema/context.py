@@ -12,14 +12,14 @@ from functools import cached_property
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.fastapi import BaseContext
 
-from api.settings import Settings
 from db.engine import Database
 from db.models import Session, User
 from db.records import SessionRecord, UserRecord
-from db.services.auth import Client, SignedIn
-from db.services.sessions import SessionPolicy, authenticate, authenticate_records
+from db.services.auth import AuthPolicy, Client, SignedIn
+from db.services.sessions import authenticate, authenticate_records
 from db.types import utcnow
 from db.unit_of_work import UnitOfWork
+from schema.hooks import Hooks
 from schema.loaders import Loaders
 
 # A cookie only authenticates bodies a cross-site HTML form cannot send (CSRF): forms can only post
@@ -44,11 +44,21 @@ class Viewer:
         return isinstance(self.user, User) and isinstance(self.session, Session)
 
 
+@dataclass(frozen=True)
+class ContextConfig:
+    """What every operation's context needs from the settings, built once where the app starts."""
+
+    auth: AuthPolicy
+    cookie_name: str = "usergraph_session"
+    secure_cookies: bool = True  # off only in DEBUG, for plain-HTTP development
+    hooks: Hooks = Hooks()
+
+
 class Context(BaseContext):
-    def __init__(self, *, database: Database, settings: Settings) -> None:
+    def __init__(self, *, database: Database, config: ContextConfig) -> None:
         super().__init__()
         self.database = database
-        self.settings = settings
+        self.config = config
         self.unit = UnitOfWork(database.sessionmaker)
         self._viewer: asyncio.Future[Viewer | None] | None = None
 
@@ -101,7 +111,7 @@ class Context(BaseContext):
         scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() == "bearer" and credentials.strip():
             return credentials.strip(), False
-        cookie = request.cookies.get(self.settings.cookie_name)
+        cookie = request.cookies.get(self.config.cookie_name)
         return (cookie, True) if cookie else (None, False)
 
     def client(self) -> Client:
@@ -128,16 +138,16 @@ class Context(BaseContext):
     def end_session(self) -> None:
         """Tell the browser to drop the session cookie."""
         if self.response is not None:
-            self.response.delete_cookie(self.settings.cookie_name, **self._cookie_attributes())
+            self.response.delete_cookie(self.config.cookie_name, **self._cookie_attributes())
 
     def _set_cookie(self, token: str) -> None:
         if self.response is not None:
-            max_age = int(SessionPolicy.from_settings(self.settings).ttl.total_seconds())
-            self.response.set_cookie(self.settings.cookie_name, token, max_age=max_age, **self._cookie_attributes())
+            max_age = int(self.config.auth.sessions.ttl.total_seconds())
+            self.response.set_cookie(self.config.cookie_name, token, max_age=max_age, **self._cookie_attributes())
 
     def _cookie_attributes(self) -> dict[str, object]:
         # The same on setting and deleting, or the browser keeps a second cookie.
-        return {"path": "/", "secure": not self.settings.debug, "httponly": True, "samesite": "lax"}
+        return {"path": "/", "secure": self.config.secure_cookies, "httponly": True, "samesite": "lax"}
 
     def _cookie_allowed(self) -> bool:
         request = self.request
@@ -150,7 +160,7 @@ class Context(BaseContext):
         token, from_cookie = self.request_token()
         if not token or (from_cookie and not self._cookie_allowed()):
             return None
-        policy = SessionPolicy.from_settings(self.settings)
+        policy = self.config.auth.sessions
         started = utcnow()
         if writes:
             async with self.db() as session:

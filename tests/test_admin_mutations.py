@@ -6,10 +6,11 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from api.security.passwords import verify_password
+from db.services.passwords import verify_password
 from db.models import Role, Session, User
 from schema.relay import to_global_id
 from tests.support.factories import make_session, make_user, signed_in_admin
+from api.policies import password_hashing
 
 STRONG = "correct horse battery staple"
 CREATE = "mutation($input: CreateUserInput!) { createUser(input: $input) { user { id email name role emailVerified isActive } errors { field code message } } }"
@@ -34,7 +35,7 @@ async def active_sessions(database, user_id):
         )
 
 
-async def test_create_user_with_role_and_verified_email(client, database):
+async def test_create_user_with_role_and_verified_email(client, database, settings):
     _, token = await signed_in_admin(database)
     body = await client.gql(CREATE, {"input": {"email": " New@Example.com ", "name": " Nia ", "password": STRONG,
                                                "role": "ADMIN", "emailVerified": True}}, token=token)
@@ -44,7 +45,7 @@ async def test_create_user_with_role_and_verified_email(client, database):
                                               "emailVerified": True, "isActive": True}
     async with database.sessionmaker() as session:
         created = await session.scalar(select(User).where(User.email == "New@example.com"))
-    assert (await verify_password(created.password_hash, STRONG))[0]
+    assert (await verify_password(created.password_hash, STRONG, password_hashing(settings).params))[0]
 
 
 async def test_create_user_reports_every_problem_at_once(client, database):
@@ -92,7 +93,7 @@ async def test_changing_only_the_case_of_an_email_is_allowed(client, database):
     assert body["data"]["updateUser"]["user"]["email"] == "CASE@example.com"
 
 
-async def test_new_password_by_an_admin_revokes_every_session(client, database):
+async def test_new_password_by_an_admin_revokes_every_session(client, database, settings):
     _, token = await signed_in_admin(database)
     user = await make_user(database)
     _, user_token = await make_session(database, user)
@@ -101,7 +102,7 @@ async def test_new_password_by_an_admin_revokes_every_session(client, database):
     assert body["data"]["updateUser"]["errors"] == []
     assert await active_sessions(database, user.id) == 0
     assert (await client.gql("{ viewer { id } }", token=user_token))["data"]["viewer"] is None
-    assert (await verify_password((await load(database, user.id)).password_hash, STRONG))[0]
+    assert (await verify_password((await load(database, user.id)).password_hash, STRONG, password_hashing(settings).params))[0]
 
 
 async def test_deactivation_revokes_every_session(client, database):

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select, update
 
-from api.security.passwords import Argon2Params, hash_password
+from db.services.passwords import Argon2Params, hash_password
 from db.models import Attempt, User
 from db.services import auth
 from db.services.errors import Rejected
@@ -17,6 +17,7 @@ from db.types import utcnow
 from schema.context import Context
 from tests.support.auth import PASSWORD, SIGN_UP, client_from, codes, sign_in, sign_up
 from tests.support.server import running_server
+from api.policies import context_config, password_hashing
 
 WRONG = "not the password 42"
 
@@ -132,36 +133,36 @@ async def test_concurrent_wrong_passwords_never_check_more_than_the_limit(settin
 async def test_a_failed_check_counts_even_when_its_operation_rolls_back(database, settings):
     """Regression (issue 13, finding 1): a failure recorded in the operation's transaction vanished when
     any other field of the operation failed."""
-    context = Context(database=database, settings=settings)
+    context = Context(database=database, config=context_config(settings))
     async with context.db() as session:
         session.add(User(email="ann@example.com", name="Ann",
-                         password_hash=await hash_password(PASSWORD, Argon2Params.from_settings(settings))))
+                         password_hash=await hash_password(PASSWORD, password_hashing(settings).params)))
     await context.finish(commit=True)
 
     for _ in range(settings.sign_in_max_failures_per_email_and_ip):
-        context = Context(database=database, settings=settings)
+        context = Context(database=database, config=context_config(settings))
         with pytest.raises(Rejected):
-            await auth.sign_in(context.unit, settings=settings, email="ann@example.com", password=WRONG,
+            await auth.sign_in(context.unit, policy=context.config.auth, email="ann@example.com", password=WRONG,
                                client=auth.Client("192.0.2.80"))
         await context.finish(commit=False)  # as when a sibling field fails
     assert await failure_count(database) == settings.sign_in_max_failures_per_email_and_ip
 
-    context = Context(database=database, settings=settings)
+    context = Context(database=database, config=context_config(settings))
     with pytest.raises(Rejected) as refused:
-        await auth.sign_in(context.unit, settings=settings, email="ann@example.com", password=PASSWORD,
+        await auth.sign_in(context.unit, policy=context.config.auth, email="ann@example.com", password=PASSWORD,
                            client=auth.Client("192.0.2.80"))
     await context.finish(commit=False)
     assert [problem.code.value for problem in refused.value.problems] == ["RATE_LIMITED"]
 
 
 async def test_a_right_password_in_a_rolled_back_operation_leaves_no_failure(database, settings):
-    context = Context(database=database, settings=settings)
+    context = Context(database=database, config=context_config(settings))
     async with context.db() as session:
         session.add(User(email="ann@example.com", name="Ann",
-                         password_hash=await hash_password(PASSWORD, Argon2Params.from_settings(settings))))
+                         password_hash=await hash_password(PASSWORD, password_hashing(settings).params)))
     await context.finish(commit=True)
-    context = Context(database=database, settings=settings)
-    await auth.sign_in(context.unit, settings=settings, email="ann@example.com", password=PASSWORD,
+    context = Context(database=database, config=context_config(settings))
+    await auth.sign_in(context.unit, policy=context.config.auth, email="ann@example.com", password=PASSWORD,
                        client=auth.Client("192.0.2.81"))
     await context.finish(commit=False)
     assert await failure_count(database) == 0

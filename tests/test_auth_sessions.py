@@ -16,6 +16,7 @@ from db.types import utcnow
 from schema.context import Context
 from schema.relay import to_global_id
 from tests.support.auth import VIEWER, sign_in, sign_up
+from api.policies import context_config
 
 SIGN_OUT = "mutation { signOut { session { id status isCurrent revokedAt } errors { code } } }"
 REVOKE = "mutation ($id: ID!) { revokeSession(id: $id) { session { id status isCurrent } errors { field code message } } }"
@@ -201,7 +202,7 @@ async def test_a_viewer_read_as_records_becomes_orm_rows_when_a_write_needs_them
     rows of the same user and session, and from then on every resolver of the operation does."""
     payload = await sign_up(client)
     headers = [(b"authorization", f"Bearer {payload['token']}".encode())]
-    context = Context(database=database, settings=settings)
+    context = Context(database=database, config=context_config(settings))
     context.request = Request({"type": "http", "method": "POST", "headers": headers, "path": "/graphql"})
     try:
         read = await context.viewer()
@@ -217,7 +218,7 @@ async def test_a_viewer_read_as_records_becomes_orm_rows_when_a_write_needs_them
 
 async def _viewer_context(client, database, settings) -> Context:
     payload = await sign_up(client)
-    context = Context(database=database, settings=settings)
+    context = Context(database=database, config=context_config(settings))
     headers = [(b"authorization", f"Bearer {payload['token']}".encode())]
     context.request = Request({"type": "http", "method": "POST", "headers": headers, "path": "/graphql"})
     return context
@@ -241,7 +242,7 @@ async def test_resolvers_alongside_a_cancelled_first_lookup_still_get_the_viewer
         await context.finish(commit=False)
     # Every connection of the pool is usable afterwards.
     for _ in range(2 * settings.pool_size):
-        again = Context(database=database, settings=settings)
+        again = Context(database=database, config=context_config(settings))
         again.request = context.request
         try:
             assert (await again.viewer()).session.id == viewer.session.id

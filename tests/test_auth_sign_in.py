@@ -2,9 +2,10 @@
 
 from sqlalchemy import select, update
 
-from api.security.passwords import Argon2Params, hash_password
+from db.services.passwords import Argon2Params, hash_password
 from db.models import User
 from tests.support.auth import PASSWORD, VIEWER, codes, sign_in, sign_up
+from api.policies import password_hashing
 
 
 async def test_sign_in_returns_a_new_session_and_token(client, settings):
@@ -52,7 +53,7 @@ async def test_a_disabled_account_is_told_only_after_the_right_password(client, 
 async def test_an_outdated_hash_is_upgraded_on_sign_in(client, database, settings):
     await sign_up(client)
     old = Argon2Params(time_cost=2, memory_cost=2048, parallelism=1)
-    assert old != Argon2Params.from_settings(settings)
+    assert old != password_hashing(settings).params
     old_hash = await hash_password(PASSWORD, old)
     async with database.sessionmaker() as session:
         await session.execute(update(User).values(password_hash=old_hash))
@@ -61,7 +62,7 @@ async def test_an_outdated_hash_is_upgraded_on_sign_in(client, database, setting
     assert (await sign_in(client))["errors"] == []
     async with database.sessionmaker() as session:
         new_hash = await session.scalar(select(User.password_hash))
-    current = Argon2Params.from_settings(settings)
+    current = password_hashing(settings).params
     assert new_hash != old_hash
     assert f"m={current.memory_cost},t={current.time_cost},p={current.parallelism}" in new_hash
     assert (await sign_in(client))["errors"] == []

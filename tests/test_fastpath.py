@@ -12,11 +12,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import queries
 
-from api.security.passwords import hash_password
+from db.services.passwords import hash_password
 from schema import build_schema
 from schema.execution.fastpath import PLAIN_LEAF, FastExecutionContext
 from schema.execution.plan import plan_cache
 from tests.support.factories import make_session, make_user, make_users, signed_in, signed_in_admin, user_row
+from api.policies import password_hashing
 
 SDL = build_schema().as_str()
 SCALARS = {
@@ -229,9 +230,9 @@ async def test_posted_operations_run_directly_and_answer_as_strawberry_does(pair
     assert _direct_runs(standard) == 0
 
 
-async def test_a_mutation_runs_directly_with_its_cookie_and_its_transaction(database, make_client):
+async def test_a_mutation_runs_directly_with_its_cookie_and_its_transaction(database, make_client, settings):
     eve = user_row(email="eve@example.com")
-    eve.password_hash = await hash_password("correct horse battery")
+    eve.password_hash = await hash_password("correct horse battery", password_hashing(settings).params)
     await make_users(database, eve)
     mutation = """mutation($password: String!) { signIn(input: {email: "eve@example.com", password: $password}) {
         user { email } errors { code } } }"""

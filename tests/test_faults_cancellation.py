@@ -15,6 +15,7 @@ from db.services.users import create_user
 from schema.context import Context
 from schema.extensions import DatabaseTransaction
 from schema.queries import Query
+from api.policies import context_config
 
 
 def _schema_with_a_two_step_mutation(halfway: asyncio.Event, never: asyncio.Event) -> strawberry.Schema:
@@ -42,7 +43,7 @@ async def _count_users(database) -> int:
 async def test_cancelled_mutation_writes_nothing(database, settings):
     halfway, never = asyncio.Event(), asyncio.Event()
     schema = _schema_with_a_two_step_mutation(halfway, never)
-    context = Context(database=database, settings=settings)
+    context = Context(database=database, config=context_config(settings))
     task = asyncio.ensure_future(schema.execute("mutation { twoUsers }", context_value=context))
     await halfway.wait()
     task.cancel()
@@ -58,7 +59,7 @@ async def test_the_same_mutation_left_to_finish_commits_both_writes(database, se
     halfway, never = asyncio.Event(), asyncio.Event()
     schema = _schema_with_a_two_step_mutation(halfway, never)
     task = asyncio.ensure_future(
-        schema.execute("mutation { twoUsers }", context_value=Context(database=database, settings=settings))
+        schema.execute("mutation { twoUsers }", context_value=Context(database=database, config=context_config(settings)))
     )
     await halfway.wait()
     never.set()

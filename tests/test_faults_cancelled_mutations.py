@@ -5,7 +5,7 @@ of the other sessions (changePassword). And the connection goes back to the pool
 
 The httpx ASGI transport runs the app in the calling task, so cancelling that task cancels the request
 where it stands. The moment is chosen from the real work: a statement about to be sent (SQLAlchemy's
-cursor event) or a password hash handed to a worker thread (api.security.passwords.hashing_threads)."""
+cursor event) or a password hash handed to a worker thread (db.services.passwords.hashing_threads)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import event, func, select
 
-from api.security import passwords
+from db.services import passwords
 from db.models import Session, User
 from tests.support.auth import PASSWORD, SIGN_UP, sign_in, sign_up
 

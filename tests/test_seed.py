@@ -9,11 +9,13 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from api.security.passwords import hash_password_sync, verify_password_sync
+from db.services.passwords import hash_password_sync, verify_password_sync
 from db.models import Role, Session, SessionStatus, User
 from db.services.seed import ADMIN_EMAIL, DEMO_PASSWORD, seed_demo_data
 from db.types import utcnow
 from tests.support.server import ROOT, usergraph_command
+from api.policies import password_hashing
+from api.settings import get_settings
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
@@ -29,7 +31,7 @@ async def _seed(database, users: int, sessions_per_user: int, **kwargs):
             session,
             users=users,
             sessions_per_user=sessions_per_user,
-            password_hash=hash_password_sync(DEMO_PASSWORD),
+            password_hash=hash_password_sync(DEMO_PASSWORD, password_hashing(get_settings()).params),
             session_ttl=timedelta(days=30),
             **kwargs,
         )
@@ -76,7 +78,7 @@ async def test_everyone_shares_the_demo_password_and_the_admin_can_sign_in(datab
     await _seed(database, 5, 1)
 
     users = await _all(database, User)
-    assert all(verify_password_sync(user.password_hash, DEMO_PASSWORD)[0] for user in users)
+    assert all(verify_password_sync(user.password_hash, DEMO_PASSWORD, password_hashing(get_settings()).params)[0] for user in users)
     admins = [user for user in users if user.role is Role.ADMIN]
     assert [admin.email for admin in admins] == [ADMIN_EMAIL]
     assert admins[0].is_active and admins[0].email_verified

@@ -30,7 +30,8 @@ def cmd_purge_sessions(args: argparse.Namespace, settings: Settings) -> None:
     from sqlalchemy.exc import SQLAlchemyError
 
     from db.engine import Database
-    from db.services.rate_limit import SignInLimits, SignUpLimits, purge_attempts
+    from api.policies import sign_in_limits, sign_up_limits
+    from db.services.rate_limit import purge_attempts
     from db.services.sessions import purge_ended_sessions
     from db.types import utcnow
 
@@ -44,7 +45,7 @@ def cmd_purge_sessions(args: argparse.Namespace, settings: Settings) -> None:
             async with database.sessionmaker() as session:
                 sessions = await purge_ended_sessions(session, ended_before=now - older_than)
                 # Attempts older than every limit's window no longer count for anything.
-                window = max(SignInLimits.from_settings(settings).window, SignUpLimits.from_settings(settings).window)
+                window = max(sign_in_limits(settings).window, sign_up_limits(settings).window)
                 failures = await purge_attempts(session, before=now - window)
                 await session.commit()
                 return sessions, failures
@@ -80,7 +81,8 @@ def progress_bar(label: str) -> Callable[[int, int], None]:
 
 
 def cmd_seed(args: argparse.Namespace, settings: Settings) -> None:
-    from api.security.passwords import hash_password_sync
+    from api.policies import password_hashing
+    from db.services.passwords import hash_password_sync
     from db.engine import Database
     from db.services.seed import ADMIN_EMAIL, DEMO_PASSWORD, seed_demo_data
 
@@ -96,7 +98,7 @@ def cmd_seed(args: argparse.Namespace, settings: Settings) -> None:
                     session,
                     users=args.users,
                     sessions_per_user=args.sessions_per_user,
-                    password_hash=hash_password_sync(DEMO_PASSWORD),
+                    password_hash=hash_password_sync(DEMO_PASSWORD, password_hashing(settings).params),
                     session_ttl=timedelta(days=settings.session_ttl_days),
                     progress=progress_bar("seeding users"),
                 )

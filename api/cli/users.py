@@ -11,6 +11,7 @@ from api.settings import Settings
 
 
 def cmd_create_admin(args: argparse.Namespace, settings: Settings) -> None:
+    from api.policies import password_hashing
     from db.models import Role
     from db.services.errors import Rejected
     from db.services.users import create_user
@@ -27,7 +28,7 @@ def cmd_create_admin(args: argparse.Namespace, settings: Settings) -> None:
             async with database.sessionmaker() as session:
                 user = await create_user(
                     session, email=args.email, name=args.name, password=password,
-                    role=Role.ADMIN, email_verified=True, field_prefix=(),
+                    passwords=password_hashing(settings), role=Role.ADMIN, email_verified=True, field_prefix=(),
                 )
                 await session.commit()
                 return user.email

@@ -14,10 +14,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from api.security.passwords import hash_password
 from db.models import Role, User
 from db.services import users
 from db.services.errors import ErrorCode, Problem, Rejected
+from db.services.passwords import PasswordHashing
 from db.services.sessions import revoke_sessions
 from db.services.validation import check_password, normalize_email, normalize_image, normalize_name
 
@@ -67,6 +67,7 @@ async def update_user(
     is_active: bool | None = None,
     email_verified: bool | None = None,
     password: str | None = None,
+    passwords: PasswordHashing | None = None,
     field_prefix: tuple[str, ...] = ("input",),
 ) -> User:
     """Change any of a user's fields; None leaves a field as it is and an empty `image` clears it.
@@ -113,7 +114,9 @@ async def update_user(
     if email_verified is not None:
         values["email_verified"] = email_verified
     if password is not None:
-        values["password_hash"] = await hash_password(password)
+        if passwords is None:
+            raise ValueError("a new password needs the app's PasswordHashing")
+        values["password_hash"] = await passwords.hash(password)
     if not values:
         return user
 

@@ -9,11 +9,10 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.security.passwords import Argon2Params, hash_password, hashing_slot, verify_password
-from api.settings import Settings
 from db.models import Session, User
 from db.services import rate_limit
 from db.services.errors import ErrorCode, Problem, Rejected
+from db.services.passwords import PasswordHashing
 from db.services.rate_limit import RATE_LIMITED, SIGN_UP_RATE_LIMITED, Action, SignInLimits, SignUpLimits
 from db.services.sessions import SessionPolicy, create_session, revoke_sessions
 from db.services.users import check_new_user, email_taken, find_by_email, insert_user
@@ -25,6 +24,17 @@ INVALID_CREDENTIALS = "Wrong email or password"
 WRONG_PASSWORD = "Wrong password"
 ACCOUNT_DISABLED = "This account is disabled"
 SIGN_UP_DISABLED = "Sign-up is disabled"
+
+
+@dataclass(frozen=True)
+class AuthPolicy:
+    """The rules of signing up and in, built once from the settings where the app starts."""
+
+    allow_sign_up: bool
+    passwords: PasswordHashing
+    sessions: SessionPolicy
+    sign_in_limits: SignInLimits
+    sign_up_limits: SignUpLimits
 
 
 @dataclass(frozen=True)
@@ -45,7 +55,7 @@ class SignedIn:
 async def sign_up(
     unit: UnitOfWork,
     *,
-    settings: Settings,
+    policy: AuthPolicy,
     email: str,
     password: str,
     name: str,
@@ -54,12 +64,12 @@ async def sign_up(
 ) -> SignedIn:
     """Limited per client IP; a taken email is answered before any hashing (sign-up says EMAIL_TAKEN
     anyway, so its timing reveals nothing more)."""
-    if not settings.allow_sign_up:
+    if not policy.allow_sign_up:
         raise Rejected(Problem(ErrorCode.SIGN_UP_DISABLED, SIGN_UP_DISABLED))
     new = check_new_user(email=email, name=name, password=password)
-    async with hashing_slot(settings):
+    async with policy.passwords.slot():
         await rate_limit.reserve(
-            unit, action=Action.SIGN_UP, limits=SignUpLimits.from_settings(settings).limits,
+            unit, action=Action.SIGN_UP, limits=policy.sign_up_limits.limits,
             ip_address=client.ip_address, refusal=Problem(ErrorCode.RATE_LIMITED, SIGN_UP_RATE_LIMITED), now=now,
         )
         async with unit.session() as session:
@@ -67,18 +77,18 @@ async def sign_up(
         await unit.release()
         if taken:
             raise Rejected(email_taken(("input", "email")))
-        password_hash = await hash_password(password, Argon2Params.from_settings(settings))
+        password_hash = await policy.passwords.hash(password)
     async with unit.session() as session:
         user = await insert_user(
             session, User(email=new.email, name=new.name, password_hash=password_hash), field=("input", "email")
         )
-        return await _start_session(session, settings=settings, user=user, client=client, now=now)
+        return await _start_session(session, policy=policy, user=user, client=client, now=now)
 
 
 async def sign_in(
     unit: UnitOfWork,
     *,
-    settings: Settings,
+    policy: AuthPolicy,
     email: str,
     password: str,
     client: Client,
@@ -88,20 +98,20 @@ async def sign_in(
     after the right password; past a limit, RATE_LIMITED comes before any password check."""
     now = now or utcnow()
     user = await _check_password(
-        unit, settings=settings, email=email, user=None, password=password, client=client,
+        unit, policy=policy, email=email, user=None, password=password, client=client,
         failure=Problem(ErrorCode.INVALID_CREDENTIALS, INVALID_CREDENTIALS), now=now,
     )
     if not user.is_active:
         raise Rejected(Problem(ErrorCode.ACCOUNT_DISABLED, ACCOUNT_DISABLED))
     async with unit.session() as session:
         await rate_limit.clear_failures(session, email=email, ip_address=client.ip_address)
-        return await _start_session(session, settings=settings, user=user, client=client, now=now)
+        return await _start_session(session, policy=policy, user=user, client=client, now=now)
 
 
 async def change_password(
     unit: UnitOfWork,
     *,
-    settings: Settings,
+    policy: AuthPolicy,
     user: User,
     current_password: str,
     new_password: str,
@@ -111,14 +121,14 @@ async def change_password(
 ) -> User:
     weak = check_password(new_password, ("input", "newPassword"), user_inputs=[user.email, user.name])
     await _check_password(
-        unit, settings=settings, email=user.email, user=user, password=current_password,
+        unit, policy=policy, email=user.email, user=user, password=current_password,
         client=client, also=weak,
         failure=Problem(ErrorCode.INVALID_CREDENTIALS, WRONG_PASSWORD, ("input", "currentPassword")),
     )
     if weak:
         raise Rejected(weak)
-    async with hashing_slot(settings):
-        new_hash = await hash_password(new_password, Argon2Params.from_settings(settings))
+    async with policy.passwords.slot():
+        new_hash = await policy.passwords.hash(new_password)
     async with unit.session() as session:
         user.password_hash = new_hash
         if revoke_other_sessions:
@@ -127,10 +137,10 @@ async def change_password(
     return user
 
 
-async def delete_account(unit: UnitOfWork, *, settings: Settings, user: User, password: str, client: Client) -> uuid.UUID:
+async def delete_account(unit: UnitOfWork, *, policy: AuthPolicy, user: User, password: str, client: Client) -> uuid.UUID:
     """Delete the user after checking their password; the database cascades to their sessions."""
     await _check_password(
-        unit, settings=settings, email=user.email, user=user, password=password, client=client,
+        unit, policy=policy, email=user.email, user=user, password=password, client=client,
         failure=Problem(ErrorCode.INVALID_CREDENTIALS, WRONG_PASSWORD, ("input", "password")),
     )
     async with unit.session() as session:
@@ -142,7 +152,7 @@ async def delete_account(unit: UnitOfWork, *, settings: Settings, user: User, pa
 async def _check_password(
     unit: UnitOfWork,
     *,
-    settings: Settings,
+    policy: AuthPolicy,
     email: str,
     user: User | None,
     password: str,
@@ -160,17 +170,16 @@ async def _check_password(
     one used outdated Argon2 parameters.
     """
     await unit.release()
-    params = Argon2Params.from_settings(settings)
-    async with hashing_slot(settings):
+    async with policy.passwords.slot():
         reservation = await rate_limit.reserve(
-            unit, action=Action.PASSWORD, limits=SignInLimits.from_settings(settings).limits,
+            unit, action=Action.PASSWORD, limits=policy.sign_in_limits.limits,
             email=email, ip_address=client.ip_address, refusal=Problem(ErrorCode.RATE_LIMITED, RATE_LIMITED), now=now,
         )
         if user is None:
             async with unit.session() as session:
                 user = await find_by_email(session, email)
             await unit.release()
-        matches, new_hash = await verify_password(user.password_hash if user else None, password, params)
+        matches, new_hash = await policy.passwords.verify(user.password_hash if user else None, password)
     if not matches:
         raise Rejected(*[p for p in (failure, also) if p])
     assert user is not None  # a matching password implies a user
@@ -183,10 +192,10 @@ async def _check_password(
 
 
 async def _start_session(
-    session: AsyncSession, *, settings: Settings, user: User, client: Client, now: datetime | None
+    session: AsyncSession, *, policy: AuthPolicy, user: User, client: Client, now: datetime | None
 ) -> SignedIn:
     login, token = await create_session(
-        session, user=user, policy=SessionPolicy.from_settings(settings),
+        session, user=user, policy=policy.sessions,
         ip_address=client.ip_address, user_agent=client.user_agent, now=now,
     )
     return SignedIn(user, login, token)

@@ -55,15 +55,6 @@ class SignInLimits:
     per_ip: int
     window: timedelta
 
-    @classmethod
-    def from_settings(cls, settings) -> SignInLimits:
-        return cls(
-            per_email_and_ip=settings.sign_in_max_failures_per_email_and_ip,
-            per_email=settings.sign_in_max_failures_per_email,
-            per_ip=settings.sign_in_max_failures_per_ip,
-            window=timedelta(minutes=settings.sign_in_window_minutes),
-        )
-
     @property
     def limits(self) -> tuple[Limit, ...]:
         return (
@@ -77,10 +68,6 @@ class SignInLimits:
 class SignUpLimits:
     per_ip: int
     window: timedelta
-
-    @classmethod
-    def from_settings(cls, settings) -> SignUpLimits:
-        return cls(per_ip=settings.sign_up_max_per_ip, window=timedelta(minutes=settings.sign_up_window_minutes))
 
     @property
     def limits(self) -> tuple[Limit, ...]:

@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.util import greenlet_spawn
 
-from api.security.tokens import hash_token, is_plausible_token, new_token
+from db.services.tokens import hash_token, is_plausible_token, new_token
 from db.models import Role, Session, SessionStatus, User
 from db.records import SessionRecord, UserRecord, make_session_record, make_user_record, record_columns
 from db.services.errors import ErrorCode, Problem, Rejected
@@ -46,18 +46,9 @@ class SessionPolicy:
     ttl: timedelta
     refresh_after: timedelta
 
-    @classmethod
-    def from_settings(cls, settings) -> SessionPolicy:
-        return _policy(settings.session_ttl_days, settings.session_refresh_after_hours)
-
     def refresh_due(self, expires_at: datetime, now: datetime) -> bool:
         """Sliding expiry is written at most once per `refresh_after`, so most requests write nothing."""
         return expires_at - self.ttl + self.refresh_after <= now
-
-
-@functools.cache  # every authenticated request asks; the settings behind it never change
-def _policy(ttl_days: float, refresh_after_hours: float) -> SessionPolicy:
-    return SessionPolicy(ttl=timedelta(days=ttl_days), refresh_after=timedelta(hours=refresh_after_hours))
 
 
 def _usable(login: Session | SessionRecord, user: User | UserRecord, now: datetime) -> bool:

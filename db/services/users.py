@@ -8,9 +8,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.security.passwords import Argon2Params, hash_password
 from db.models import Role, User
 from db.services.errors import ErrorCode, Problem, Rejected
+from db.services.passwords import PasswordHashing
 from db.services.validation import check_password, normalize_email, normalize_image, normalize_name
 
 EMAIL_TAKEN = "An account with this email already exists"
@@ -63,16 +63,16 @@ async def create_user(
     email: str,
     name: str,
     password: str,
+    passwords: PasswordHashing,
     role: Role = Role.USER,
     email_verified: bool = False,
     field_prefix: tuple[str, ...] = ("input",),
-    password_params: Argon2Params | None = None,
 ) -> User:
     """Validate every field at once, hash the password off the loop and insert; raises `Rejected`."""
     new = check_new_user(email=email, name=name, password=password, field_prefix=field_prefix)
     # Hash before touching the database: on SQLite a mutation holds the write lock from its first
     # statement, and no one should wait on Argon2 for it.
-    password_hash = await hash_password(password, password_params)
+    password_hash = await passwords.hash(password)
     if await find_by_email(session, new.email) is not None:
         raise Rejected(email_taken((*field_prefix, "email")))
     user = User(email=new.email, name=new.name, role=role, email_verified=email_verified, password_hash=password_hash)

@@ -34,7 +34,7 @@ class AdminMutations:
         async with info.context.db() as session:
             user = await admin.create_user(
                 session, email=input.email, name=input.name, password=input.password,
-                role=input.role, email_verified=input.email_verified,
+                role=input.role, email_verified=input.email_verified, passwords=info.context.config.auth.passwords,
             )
         return UserPayload(user=user)
 
@@ -47,7 +47,7 @@ class AdminMutations:
             user = await admin.update_user(
                 session, user_id=user_id, email=input.email, name=input.name, image=_image_change(input.image),
                 role=input.role, is_active=input.is_active, email_verified=input.email_verified,
-                password=input.password,
+                password=input.password, passwords=info.context.config.auth.passwords,
             )
         return UserPayload(user=user)
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from db.services import auth
-from api import metrics
-from db.services.errors import ErrorCode, Rejected
+from db.services.errors import Rejected
 from db.services.sessions import revoke_session
 from schema.context import Context
 from schema.permissions import require_viewer
@@ -19,14 +18,6 @@ def _signed_in(context: Context, signed_in: auth.SignedIn) -> AuthPayload:
     return AuthPayload(token=signed_in.token, session=signed_in.session, user=signed_in.user)
 
 
-def _count_sign_in_refusal(rejected: Rejected) -> None:
-    for problem in rejected.problems:
-        if problem.code is ErrorCode.RATE_LIMITED:
-            metrics.record_rate_limit_hit()
-        else:
-            metrics.record_sign_in_failure(reason=problem.code.value.lower())
-
-
 @strawberry.type
 class AuthMutations:
     @strawberry.mutation
@@ -34,19 +25,24 @@ class AuthMutations:
     async def sign_up(self, info: strawberry.Info[Context], input: SignUpInput) -> AuthPayload:
         context = info.context
         signed_in = await auth.sign_up(
-            context.unit, settings=context.settings, email=input.email, password=input.password,
+            context.unit, policy=context.config.auth, email=input.email, password=input.password,
             name=input.name, client=context.client(),
         )
         return _signed_in(context, signed_in)
 
     @strawberry.mutation
-    @rejected_as(AuthPayload, on_rejected=_count_sign_in_refusal)
+    @rejected_as(AuthPayload)
     async def sign_in(self, info: strawberry.Info[Context], input: SignInInput) -> AuthPayload:
         context = info.context
-        signed_in = await auth.sign_in(
-            context.unit, settings=context.settings, email=input.email, password=input.password,
-            client=context.client(),
-        )
+        try:
+            signed_in = await auth.sign_in(
+                context.unit, policy=context.config.auth, email=input.email, password=input.password,
+                client=context.client(),
+            )
+        except Rejected as rejected:
+            for problem in rejected.problems:
+                context.config.hooks.sign_in_refused(problem.code.value)
+            raise
         return _signed_in(context, signed_in)
 
     @strawberry.mutation(description="Revokes the session that authenticates this request.")

@@ -39,7 +39,7 @@ class ViewerMutations:
         viewer = await require_viewer(info)
         context = info.context
         user = await auth.change_password(
-            context.unit, settings=context.settings, user=viewer.user,
+            context.unit, policy=context.config.auth, user=viewer.user,
             current_password=input.current_password, new_password=input.new_password,
             current_session_id=viewer.session.id, revoke_other_sessions=input.revoke_other_sessions,
             client=context.client(),
@@ -52,7 +52,7 @@ class ViewerMutations:
         viewer = await require_viewer(info)
         context = info.context
         deleted_id = await auth.delete_account(
-            context.unit, settings=context.settings, user=viewer.user, password=input.password,
+            context.unit, policy=context.config.auth, user=viewer.user, password=input.password,
             client=context.client(),
         )
         context.end_session()

@@ -22,7 +22,7 @@ def user_errors(problems: Rejected | list[Problem]) -> list[UserError]:
 
 
 def rejected_as(
-    payload: type, *, on_rejected: Callable[[Rejected], None] | None = None
+    payload: type,
 ) -> Callable[[Resolver], Resolver]:
     """Decorate a mutation resolver so that a service's `Rejected` becomes `payload(errors=...)`.
 
@@ -35,8 +35,6 @@ def rejected_as(
             try:
                 return await resolver(*args, **kwargs)
             except Rejected as rejected:
-                if on_rejected is not None:
-                    on_rejected(rejected)
                 return payload(errors=user_errors(rejected))
 
         return resolve  # type: ignore[return-value]

@@ -1,4 +1,5 @@
-"""Argon2id password hashing, run in worker threads so the event loop keeps serving other requests."""
+"""Argon2id password hashing, run in worker threads so the event loop keeps serving other requests, at most
+a set number at once."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from functools import lru_cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from api.settings import Settings, get_settings
 
 
 @dataclass(frozen=True)
@@ -21,11 +21,6 @@ class Argon2Params:
     time_cost: int
     memory_cost: int
     parallelism: int
-
-    @classmethod
-    def from_settings(cls, settings: Settings | None = None) -> Argon2Params:
-        settings = settings or get_settings()
-        return cls(settings.argon2_time_cost, settings.argon2_memory_cost, settings.argon2_parallelism)
 
 
 @lru_cache(maxsize=8)
@@ -40,18 +35,17 @@ def _dummy_hash(params: Argon2Params) -> str:
     return _hasher(params).hash("usergraph dummy password, never anyone's")
 
 
-def hash_password_sync(password: str, params: Argon2Params | None = None) -> str:
-    return _hasher(params or Argon2Params.from_settings()).hash(password)
+def hash_password_sync(password: str, params: Argon2Params) -> str:
+    return _hasher(params).hash(password)
 
 
 def verify_password_sync(
-    password_hash: str | None, password: str, params: Argon2Params | None = None
+    password_hash: str | None, password: str, params: Argon2Params
 ) -> tuple[bool, str | None]:
     """(matches, new hash when the stored one used outdated parameters).
 
     With no hash (unknown email) a dummy is verified, so that case takes as long as a wrong password.
     """
-    params = params or Argon2Params.from_settings()
     hasher = _hasher(params)
     if password_hash is None:
         try:
@@ -87,12 +81,12 @@ async def _in_hashing_thread(function, *args):
     return await asyncio.get_running_loop().run_in_executor(hashing_threads, function, *args)
 
 
-async def hash_password(password: str, params: Argon2Params | None = None) -> str:
+async def hash_password(password: str, params: Argon2Params) -> str:
     return await _in_hashing_thread(hash_password_sync, password, params)
 
 
 async def verify_password(
-    password_hash: str | None, password: str, params: Argon2Params | None = None
+    password_hash: str | None, password: str, params: Argon2Params
 ) -> tuple[bool, str | None]:
     return await _in_hashing_thread(verify_password_sync, password_hash, password, params)
 
@@ -105,11 +99,28 @@ _slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, asyncio.S
 )
 
 
-def hashing_slot(settings: Settings | None = None) -> asyncio.Semaphore:
-    """The running loop's limit on concurrent password flows: `async with hashing_slot(settings): ...`."""
-    concurrency = (settings or get_settings()).hashing_concurrency
+def hashing_slot(concurrency: int) -> asyncio.Semaphore:
+    """The running loop's limit on concurrent password flows: `async with hashing_slot(n): ...`."""
     by_size = _slots.setdefault(asyncio.get_running_loop(), {})
     slot = by_size.get(concurrency)
     if slot is None:
         slot = by_size[concurrency] = asyncio.Semaphore(concurrency)
     return slot
+
+
+@dataclass(frozen=True)
+class PasswordHashing:
+    """How this app hashes passwords: its Argon2id parameters and how many flows may hash at once."""
+
+    params: Argon2Params
+    concurrency: int
+
+    def slot(self) -> asyncio.Semaphore:
+        """Take before any database connection, and never wait for it while holding one."""
+        return hashing_slot(self.concurrency)
+
+    async def hash(self, password: str) -> str:
+        return await hash_password(password, self.params)
+
+    async def verify(self, password_hash: str | None, password: str) -> tuple[bool, str | None]:
+        return await verify_password(password_hash, password, self.params)

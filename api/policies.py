@@ -1,0 +1,51 @@
+"""The rules the lower layers follow, built once from the settings where the app or a command starts:
+`db/` and `schema/` are handed these and never read the settings themselves."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from api.settings import Settings
+from db.services.auth import AuthPolicy
+from db.services.passwords import Argon2Params, PasswordHashing
+from db.services.rate_limit import SignInLimits, SignUpLimits
+from db.services.sessions import SessionPolicy
+from schema.context import ContextConfig
+from schema.hooks import Hooks
+
+
+def password_hashing(settings: Settings) -> PasswordHashing:
+    params = Argon2Params(settings.argon2_time_cost, settings.argon2_memory_cost, settings.argon2_parallelism)
+    return PasswordHashing(params=params, concurrency=settings.hashing_concurrency)
+
+
+def sign_in_limits(settings: Settings) -> SignInLimits:
+    return SignInLimits(
+        per_email_and_ip=settings.sign_in_max_failures_per_email_and_ip,
+        per_email=settings.sign_in_max_failures_per_email,
+        per_ip=settings.sign_in_max_failures_per_ip,
+        window=timedelta(minutes=settings.sign_in_window_minutes),
+    )
+
+
+def sign_up_limits(settings: Settings) -> SignUpLimits:
+    return SignUpLimits(per_ip=settings.sign_up_max_per_ip, window=timedelta(minutes=settings.sign_up_window_minutes))
+
+
+def auth_policy(settings: Settings) -> AuthPolicy:
+    return AuthPolicy(
+        allow_sign_up=settings.allow_sign_up,
+        passwords=password_hashing(settings),
+        sessions=SessionPolicy(
+            ttl=timedelta(days=settings.session_ttl_days),
+            refresh_after=timedelta(hours=settings.session_refresh_after_hours),
+        ),
+        sign_in_limits=sign_in_limits(settings),
+        sign_up_limits=sign_up_limits(settings),
+    )
+
+
+def context_config(settings: Settings, hooks: Hooks = Hooks()) -> ContextConfig:
+    return ContextConfig(
+        auth=auth_policy(settings), cookie_name=settings.cookie_name, secure_cookies=not settings.debug, hooks=hooks,
+    )

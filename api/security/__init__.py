@@ -1,1 +1,0 @@
-"""Security primitives: password hashing and session tokens."""
