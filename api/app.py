@@ -64,7 +64,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         from api import debug
 
         app.include_router(debug.router)
-    app.include_router(app.state.graphql, prefix="/graphql")
     graphql_http = Route("/graphql", app.state.graphql.handle_http, methods=["GET", "POST"], include_in_schema=False)
     graphql_http.methods.discard("HEAD")  # Starlette adds it to GET routes; /graphql never answered HEAD
     app.router.routes.insert(0, graphql_http)  # matched first: the route nearly every request takes
