@@ -58,7 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Outermost, so every response (CORS refusals included) carries the request ID.
     app.add_middleware(RequestIdMiddleware)
     app.include_router(health.router)
-    if settings.metrics_enabled:
+    if settings.metrics_on_api_port:
         app.include_router(metrics.create_metrics_router(settings.metrics_token))
     if settings.test_endpoints and not settings.is_production:
         from api import debug
