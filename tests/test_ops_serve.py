@@ -4,10 +4,8 @@ metrics, and a SIGTERM that lets in-flight requests finish."""
 from __future__ import annotations
 
 import json
-import secrets
 import signal
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -15,23 +13,9 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from api.settings import Settings
-from tests.support.databases import create_test_database, drop_test_database
 from tests.support.server import free_port, running_server
 
 WAIT = 60.0  # seconds before a test gives up waiting for something it expects to happen
-
-
-@pytest.fixture
-def fresh_database_url(tmp_path, database_url) -> Iterator[str]:
-    """An empty database, so that serve has migrations to run."""
-    if not database_url.startswith("postgresql"):
-        yield f"sqlite+aiosqlite:///{tmp_path}/fresh.db"
-        return
-    url = create_test_database(database_url, f"usergraph_ops_{secrets.token_hex(4)}")
-    try:
-        yield url
-    finally:
-        drop_test_database(url)
 
 
 def json_lines(server) -> list[dict]:
