@@ -58,13 +58,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Outermost, so every response (CORS refusals included) carries the request ID.
     app.add_middleware(RequestIdMiddleware)
     app.include_router(health.router)
-    if settings.metrics_enabled:
+    if settings.metrics_on_api_port:
         app.include_router(metrics.create_metrics_router(settings.metrics_token))
     if settings.test_endpoints and not settings.is_production:
         from api import debug
 
         app.include_router(debug.router)
-    app.include_router(app.state.graphql, prefix="/graphql")
     graphql_http = Route("/graphql", app.state.graphql.handle_http, methods=["GET", "POST"], include_in_schema=False)
     graphql_http.methods.discard("HEAD")  # Starlette adds it to GET routes; /graphql never answered HEAD
     app.router.routes.insert(0, graphql_http)  # matched first: the route nearly every request takes

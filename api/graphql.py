@@ -13,7 +13,6 @@ from typing import Any
 import orjson
 from cross_web import HTTPException
 from fastapi import Request
-from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import HTTPConnection
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -76,19 +75,20 @@ def error_response(status: int, message: str, *, graphql_response: bool) -> Resp
 
 
 class GraphQLRouter(StrawberryRouter):
+    """Strawberry's router as a view only: the app mounts `handle_http` itself, and no route of the
+    router's own is kept."""
+
     def __init__(
         self, *args: Any, settings: Settings, context_factory: Callable[[HTTPConnection], Context], **kwargs: Any
     ) -> None:
-        async def context_getter(connection: HTTPConnection) -> Context:  # the WebSocket route's dependency
-            return context_factory(connection)
-
-        super().__init__(*args, context_getter=context_getter, **kwargs)
+        super().__init__(*args, subscription_protocols=(), **kwargs)
         self.settings = settings
         self.context_factory = context_factory
         # GET and POST skip FastAPI's dependency injection, which cost more per request than
         # building the context (bench/README.md, second pass): the app routes them to `handle_http`
-        # with a plain Starlette route. Only the WebSocket route stays.
-        self.routes[:] = [route for route in self.routes if not isinstance(route, APIRoute)]
+        # with a plain Starlette route. The WebSocket route goes too: the schema has no subscriptions,
+        # and a WebSocket would bypass the HTTP-only middleware (body limit, access log).
+        self.routes.clear()
 
     async def handle_http(self, request: Request) -> Response:
         if request.method not in ("GET", "POST"):  # Starlette's route also admits HEAD with GET
@@ -129,8 +129,6 @@ class GraphQLRouter(StrawberryRouter):
 
     async def run(self, request: Request, context: Any = UNSET, root_value: Any = UNSET) -> Response:
         # No await may come before super().run(): it reads `self.temporal_response`, set just before.
-        if self.is_websocket_request(request):
-            return await super().run(request, context, root_value)
         graphql_response = accepts_graphql_response(request.headers.get("accept"))
         try:
             response = await super().run(request, context, root_value)

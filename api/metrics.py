@@ -121,7 +121,8 @@ def process_stopped() -> None:
         multiprocess.mark_process_dead(os.getpid())
 
 
-def _registry() -> CollectorRegistry:
+def registry() -> CollectorRegistry:
+    """What a scrape reports: this process's metrics, or every worker's from the shared directory."""
     if os.environ.get(MULTIPROC_ENV):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
@@ -134,13 +135,14 @@ def create_metrics_router(token: str | None) -> APIRouter:
 
     @router.get("/metrics", include_in_schema=False)
     async def metrics(request: Request) -> Response:
-        if token is not None and not _bearer_matches(request, token):
+        if token is not None and not bearer_matches(request.headers.get("authorization"), token):
             return Response("unauthorized\n", status_code=401, headers={"WWW-Authenticate": "Bearer"})
-        return Response(generate_latest(_registry()), media_type=CONTENT_TYPE_LATEST)
+        return Response(generate_latest(registry()), media_type=CONTENT_TYPE_LATEST)
 
     return router
 
 
-def _bearer_matches(request: Request, token: str) -> bool:
-    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+def bearer_matches(authorization: str | None, token: str) -> bool:
+    """Whether an Authorization header carries `Bearer <token>` (compared in constant time)."""
+    scheme, _, credentials = (authorization or "").partition(" ")
     return scheme.lower() == "bearer" and secrets.compare_digest(credentials.strip().encode(), token.encode())

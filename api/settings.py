@@ -93,6 +93,8 @@ class Settings(BaseSettings):
     access_log: bool = True
     metrics_enabled: bool = True
     metrics_token: str | None = None  # when set, /metrics wants `Authorization: Bearer <token>`
+    # When set, `usergraph serve` answers /metrics on this port (same host) and the API port does not.
+    metrics_port: int | None = Field(None, ge=1, le=65535)
     # Mounts /debug/sleep for the graceful-shutdown test; never mounted in production.
     test_endpoints: bool = False
 
@@ -115,6 +117,14 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_token_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def metrics_on_api_port(self) -> bool:
+        """Whether the app mounts /metrics: not when it has a port of its own, and in production only
+        behind METRICS_TOKEN (never public on the API port)."""
+        if not self.metrics_enabled or self.metrics_port is not None:
+            return False
+        return self.metrics_token is not None or not self.is_production
 
     @property
     def hashing_concurrency(self) -> int:

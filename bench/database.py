@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 
 from db.services.tokens import hash_token, new_token
 from db.services.seed import ADMIN_EMAIL
+from db.services.validation import email_key
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/usergraph_bench"
@@ -71,7 +72,7 @@ async def admin_token(url: str) -> str:
     connection = await asyncpg.connect(libpq(url))
     try:
         await connection.execute("DELETE FROM sessions WHERE user_agent LIKE $1", f"{BENCH_USER_AGENT}%")
-        admin_id = await connection.fetchval("SELECT id FROM users WHERE lower(email) = $1", ADMIN_EMAIL)
+        admin_id = await connection.fetchval("SELECT id FROM users WHERE email_key = $1", email_key(ADMIN_EMAIL))
         if admin_id is None:
             raise SystemExit(f"{ADMIN_EMAIL} is missing from the bench database; rerun with --fresh")
         await connection.execute(

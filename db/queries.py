@@ -42,8 +42,8 @@ async def _rows(session: AsyncSession, statement: Any, parameters: dict[str, Any
 
 _USER_ORDER_KEYS = {
     "CREATED_AT": SortKey(User.created_at, datetime),
-    # lower(): the same order whatever the case; the unique index on lower(email) serves it.
-    "EMAIL": SortKey(func.lower(User.email), str),
+    # The email's key: the same order whatever the case, and its unique index serves it.
+    "EMAIL": SortKey(User.email_key, str),
     "NAME": SortKey(func.lower(User.name), str),
     "LAST_SIGN_IN_AT": SortKey(User.last_sign_in_at, datetime, nullable=True),
 }

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import secrets
 import tempfile
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -61,6 +61,19 @@ def is_postgres(database_url: str) -> bool:
 def requires_postgres(is_postgres: bool) -> None:
     if not is_postgres:
         pytest.skip("needs PostgreSQL: set TEST_DATABASE_URL=postgresql://user@host:port/db")
+
+
+@pytest.fixture
+def fresh_database_url(tmp_path, database_url: str) -> Iterator[str]:
+    """An empty database of the same kind, for migrations to run on."""
+    if not database_url.startswith("postgresql"):
+        yield f"sqlite+aiosqlite:///{tmp_path}/fresh.db"
+        return
+    url = create_test_database(database_url, f"usergraph_ops_{secrets.token_hex(4)}")
+    try:
+        yield url
+    finally:
+        drop_test_database(url)
 
 
 @pytest.fixture(scope="session")

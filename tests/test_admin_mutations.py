@@ -6,11 +6,12 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from db.services.passwords import verify_password
+from api.policies import password_hashing
 from db.models import Role, Session, User
+from db.services.passwords import verify_password
+from db.services.users import find_by_email
 from schema.relay import to_global_id
 from tests.support.factories import make_session, make_user, signed_in_admin
-from api.policies import password_hashing
 
 STRONG = "correct horse battery staple"
 CREATE = "mutation($input: CreateUserInput!) { createUser(input: $input) { user { id email name role emailVerified isActive } errors { field code message } } }"
@@ -91,6 +92,21 @@ async def test_changing_only_the_case_of_an_email_is_allowed(client, database):
     user = await make_user(database, email="case@example.com")
     body = await client.gql(UPDATE, {"id": gid(user), "input": {"email": "CASE@example.com"}}, token=token)
     assert body["data"]["updateUser"]["user"]["email"] == "CASE@example.com"
+
+
+async def test_an_admin_email_change_is_compared_and_kept_by_its_key(client, database):
+    _, token = await signed_in_admin(database)
+    await make_user(database, email="ünal@example.com")
+    user = await make_user(database, email="old@example.com")
+    taken = await client.gql(UPDATE, {"id": gid(user), "input": {"email": "ÜNAL@example.com"}}, token=token)
+    assert taken["data"]["updateUser"]["errors"] == [{"field": ["input", "email"], "code": "EMAIL_TAKEN"}]
+    body = await client.gql(UPDATE, {"id": gid(user), "input": {"email": "STRASSE@example.com"}}, token=token)
+    assert body["data"]["updateUser"]["user"]["email"] == "STRASSE@example.com"
+    assert (await load(database, user.id)).email_key == "strasse@example.com"
+    async with database.sessionmaker() as session:
+        assert (await find_by_email(session, "straße@example.com")).id == user.id
+    again = await client.gql(CREATE, {"input": {"email": "straße@example.com", "name": "X", "password": STRONG}}, token=token)
+    assert again["data"]["createUser"]["errors"][0]["code"] == "EMAIL_TAKEN"
 
 
 async def test_new_password_by_an_admin_revokes_every_session(client, database, settings):

@@ -3,10 +3,12 @@
 import asyncio
 import hashlib
 
+import pytest
+
 from sqlalchemy import func, select, text
 
 from db.models import Session, User
-from tests.support.auth import PASSWORD, SIGN_UP, VIEWER, codes, sign_up
+from tests.support.auth import PASSWORD, SIGN_UP, VIEWER, codes, sign_in, sign_up
 
 
 async def test_sign_up_returns_a_token_that_authenticates(client):
@@ -74,6 +76,20 @@ async def test_email_is_unique_whatever_its_case(client):
     assert again["token"] is None and again["user"] is None
     assert again["errors"] == [{"field": ["input", "email"], "code": "EMAIL_TAKEN",
                                 "message": "An account with this email already exists"}]
+
+
+@pytest.mark.parametrize(("first", "second"), [
+    ("Ünal@example.com", "ünal@example.com"),  # SQLite's lower() folds ASCII only
+    ("STRASSE@example.com", "straße@example.com"),  # case folding: ß is ss
+    ("ａnn@example.com", "ann@example.com"),  # NFKC: a fullwidth letter is the letter
+])
+async def test_email_is_unique_whatever_its_unicode_case_or_form(client, first, second):
+    created = await sign_up(client, email=first)
+    assert created["errors"] == [] and created["user"]["email"] == first
+    assert codes(await sign_up(client, email=second)) == ["EMAIL_TAKEN"]
+    for email in (first, second, f" {second.upper()} "):
+        signed_in = await sign_in(client, email=email)
+        assert signed_in["errors"] == [] and signed_in["user"]["email"] == first
 
 
 async def test_several_invalid_fields_give_several_errors(client):

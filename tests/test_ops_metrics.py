@@ -112,9 +112,25 @@ async def test_a_metrics_token_admits_scrapes_with_it(make_client):
     assert ("usergraph_rate_limit_hits_total", ()) in samples
 
 
+async def test_in_production_metrics_on_the_api_port_need_the_token(make_client):
+    async with make_client(environment="production") as client:
+        assert (await client.get("/metrics")).status_code == 404
+    async with make_client(environment="production", metrics_token="s3cret-token") as client:
+        assert (await client.get("/metrics")).status_code == 401
+        samples = await scrape(client, headers={"Authorization": "Bearer s3cret-token"})
+    assert ("usergraph_rate_limit_hits_total", ()) in samples
+
+
+@pytest.mark.parametrize("environment", ["development", "production"])
+async def test_a_metrics_port_takes_metrics_off_the_api_port(make_client, environment):
+    async with make_client(environment=environment, metrics_port=9999, metrics_token="s3cret-token") as client:
+        response = await client.get("/metrics", headers={"Authorization": "Bearer s3cret-token"})
+    assert response.status_code == 404
+
+
 def test_metrics_are_on_and_open_by_default():
     settings = Settings()
-    assert settings.metrics_enabled is True and settings.metrics_token is None
+    assert settings.metrics_enabled is True and settings.metrics_token is None and settings.metrics_port is None
     assert Settings(metrics_token="").metrics_token is None
 
 

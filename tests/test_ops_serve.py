@@ -4,10 +4,8 @@ metrics, and a SIGTERM that lets in-flight requests finish."""
 from __future__ import annotations
 
 import json
-import secrets
 import signal
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -15,23 +13,9 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from api.settings import Settings
-from tests.support.databases import create_test_database, drop_test_database
-from tests.support.server import running_server
+from tests.support.server import free_port, running_server
 
 WAIT = 60.0  # seconds before a test gives up waiting for something it expects to happen
-
-
-@pytest.fixture
-def fresh_database_url(tmp_path, database_url) -> Iterator[str]:
-    """An empty database, so that serve has migrations to run."""
-    if not database_url.startswith("postgresql"):
-        yield f"sqlite+aiosqlite:///{tmp_path}/fresh.db"
-        return
-    url = create_test_database(database_url, f"usergraph_ops_{secrets.token_hex(4)}")
-    try:
-        yield url
-    finally:
-        drop_test_database(url)
 
 
 def json_lines(server) -> list[dict]:
@@ -77,6 +61,36 @@ def test_two_workers_both_answer_migrate_once_and_share_metrics(tmp_path, fresh_
         if sample.name == "usergraph_graphql_operations_total" and sample.labels["operation"] == "WorkerProbe"
     ]
     assert counted == sent
+
+
+@pytest.mark.parametrize(("workers", "token"), [("1", None), ("2", "s3cret-token")])
+def test_in_production_metrics_port_serves_what_every_worker_counted(tmp_path, database_url, workers, token):
+    metrics_port = free_port()
+    env = {"DATABASE_URL": database_url, "ENVIRONMENT": "production", "METRICS_PORT": str(metrics_port)}
+    if token:
+        env["METRICS_TOKEN"] = token
+    metrics_url = f"http://127.0.0.1:{metrics_port}/metrics"
+    auth = {"Authorization": f"Bearer {token}"} if token else {}
+    with running_server(env, "--workers", workers, "--no-migrate", tmp_path=tmp_path) as server:
+        with ThreadPoolExecutor(4) as pool:
+            replies = list(pool.map(get_fresh, [f"{server.base_url}/graphql"] * 12))
+        assert all(reply.json() == {"data": {"__typename": "Query"}} for reply in replies)
+        on_api_port = httpx.get(f"{server.base_url}/metrics", headers=auth, timeout=10)
+        scraped = httpx.get(metrics_url, headers=auth, timeout=10)
+        unauthorized = httpx.get(metrics_url, timeout=10)
+        elsewhere = httpx.get(f"http://127.0.0.1:{metrics_port}/graphql", headers=auth, timeout=10)
+
+    assert on_api_port.status_code == 404
+    assert scraped.status_code == 200 and scraped.headers["content-type"].startswith("text/plain")
+    [counted] = [
+        sample.value
+        for family in text_string_to_metric_families(scraped.text)
+        for sample in family.samples
+        if sample.name == "usergraph_graphql_operations_total" and sample.labels["operation"] == "WorkerProbe"
+    ]
+    assert counted == len(replies)
+    assert unauthorized.status_code == (401 if token else 200)
+    assert elsewhere.status_code == 404
 
 
 @pytest.mark.parametrize("workers", ["1", "2"])

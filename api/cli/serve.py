@@ -67,9 +67,13 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
     from api.logging import logging_config
 
     check_database_url(settings)
+    if settings.metrics_port is not None and settings.metrics_port == args.port:
+        raise CommandError(f"METRICS_PORT must differ from --port ({args.port})")
     if not args.no_migrate:
         migrate(settings)  # once, here, before any worker starts
-    with _metrics_shared_between(args.workers):
+    # The metrics port first: this process then loads prometheus-client before PROMETHEUS_MULTIPROC_DIR
+    # is set, so its own (unused) metrics stay in memory rather than leave files among the workers'.
+    with _metrics_port(settings, args.host), _metrics_shared_between(args.workers):
         uvicorn.run(
             "api.app:create_app",
             factory=True,
@@ -101,6 +105,26 @@ def _metrics_shared_between(workers: int) -> Iterator[None]:
     finally:
         del os.environ[variable]
         shutil.rmtree(directory, ignore_errors=True)
+
+
+@contextmanager
+def _metrics_port(settings: Settings, host: str) -> Iterator[None]:
+    """/metrics on METRICS_PORT, served from this process (api/metrics_port.py says why here)."""
+    if settings.metrics_enabled and settings.metrics_port is None and not settings.metrics_on_api_port:
+        log.warning("/metrics is off: in production it needs METRICS_TOKEN or METRICS_PORT")
+    if not settings.metrics_enabled or settings.metrics_port is None:
+        yield
+        return
+    from api.metrics_port import start_metrics_port
+
+    try:
+        stop = start_metrics_port(host, settings.metrics_port, settings.metrics_token)
+    except OSError as error:
+        raise CommandError(f"cannot serve metrics on {host}:{settings.metrics_port}: {first_line(error)}") from None
+    try:
+        yield
+    finally:
+        stop()
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:

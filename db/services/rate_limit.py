@@ -19,6 +19,7 @@ from sqlalchemy import and_, delete, func, insert, or_, select
 
 from db.models import Attempt
 from db.services.errors import ErrorCode, Problem, Rejected
+from db.services.validation import email_key
 from db.types import utcnow
 from db.unit_of_work import UnitOfWork
 
@@ -75,8 +76,9 @@ class SignUpLimits:
 
 
 def failure_key(email: str) -> str:
-    """The email as the limiter counts it: trimmed and lower-cased, whether or not it is valid."""
-    return email.strip().lower().replace("\x00", "\ufffd")[:_EMAIL_MAX]  # PostgreSQL refuses NUL in text
+    """The email as the limiter counts it: the accounts' own key (NFKC, case-folded), whether or not the
+    address is valid, so `Ann@x.io` and `ANN@x.io` share one count."""
+    return email_key(email).replace("\x00", "\ufffd")[:_EMAIL_MAX]  # PostgreSQL refuses NUL in text
 
 
 @dataclass(frozen=True)

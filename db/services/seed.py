@@ -1,7 +1,7 @@
 """Demo data: many realistic-looking users and sessions, bulk-inserted (COPY on PostgreSQL).
 
-Seeding appends: emails already in the database are skipped over, so running it twice never violates
-the case-insensitive unique index. Everyone shares one demo password, hashed once.
+Seeding appends: emails already in the database (by `email_key`) are skipped over, so running it twice
+never violates the unique index. Everyone shares one demo password, hashed once.
 """
 
 from __future__ import annotations
@@ -13,10 +13,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Role, Session, User
+from db.services.validation import email_key
 from db.types import utcnow
 
 DEMO_PASSWORD = "demo-password-123!"
@@ -46,7 +47,7 @@ _USER_AGENTS = (
     None,
 )
 _USER_COLUMNS = (
-    "id", "email", "name", "image", "email_verified", "role", "is_active", "password_hash",
+    "id", "email", "email_key", "name", "image", "email_verified", "role", "is_active", "password_hash",
     "last_sign_in_at", "created_at", "updated_at",
 )
 _SESSION_COLUMNS = (
@@ -80,10 +81,10 @@ async def seed_demo_data(
     """Insert `users` users (the admin demo account first, if missing), each with `sessions_per_user`
     sessions of varied age and state. The caller commits."""
     now = now or utcnow()
-    taken = set(await session.scalars(select(func.lower(User.email))))  # also starts the transaction
+    taken = set(await session.scalars(select(User.email_key)))  # also starts the transaction
     rows = _DemoRows(random.Random(random_seed), now, password_hash, session_ttl, taken, len(taken))
     write = _copy_writer if session.bind.dialect.name == "postgresql" else _insert_writer
-    admin_created = ADMIN_EMAIL not in taken
+    admin_created = email_key(ADMIN_EMAIL) not in taken
     done = 0
     if progress:
         progress(0, users)
@@ -144,14 +145,15 @@ class _DemoRows:
         active = admin or rng.random() < 0.97
         updated = max(created, last_sign_in or created)
         role = (Role.ADMIN if admin else Role.USER).value
-        return (user_id, email, name, image, verified, role, active, self.password_hash, last_sign_in, created, updated)
+        return (user_id, email, email_key(email), name, image, verified, role, active, self.password_hash, last_sign_in, created, updated)
 
     def _unique_email(self, given: str, family: str) -> str:
         while True:
             self.serial += 1
             email = f"{given}.{family}{self.serial}@{self.rng.choice(_DOMAINS)}".lower()
-            if email not in self.taken:
-                self.taken.add(email)
+            key = email_key(email)
+            if key not in self.taken:
+                self.taken.add(key)
                 return email
 
     def _session(self, user_id: uuid.UUID, user_created: datetime, token_hash: str) -> tuple:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Role, User
 from db.services.errors import ErrorCode, Problem, Rejected
 from db.services.passwords import PasswordHashing
-from db.services.validation import check_password, normalize_email, normalize_image, normalize_name
+from db.services.validation import check_password, email_key, normalize_email, normalize_image, normalize_name
 
 EMAIL_TAKEN = "An account with this email already exists"
 
@@ -21,9 +21,10 @@ def email_taken(field: tuple[str, ...]) -> Problem:
 
 
 async def find_by_email(session: AsyncSession, email: str) -> User | None:
+    """The user whose email has the same `email_key`, whatever its case or Unicode form."""
     if "\x00" in email:
         return None  # no stored email has one, and PostgreSQL refuses NUL in a query parameter
-    return await session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    return await session.scalar(select(User).where(User.email_key == email_key(email)))
 
 
 async def insert_user(session: AsyncSession, user: User, *, field: tuple[str, ...]) -> User:

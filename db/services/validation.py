@@ -24,6 +24,15 @@ def normalize_email(email: str, field: tuple[str, ...]) -> tuple[str | None, Pro
     return result.normalized, None
 
 
+def email_key(email: str) -> str:
+    """The form in which emails are compared and kept unique: NFKC, then case-folded, of the trimmed
+    address. Computed here, not by SQL `lower()`, which folds only ASCII on SQLite and follows the
+    locale on PostgreSQL. NFKC makes compatibility forms one (fullwidth `ａ` is `a`); case folding is
+    Unicode's caseless match, stronger than lower-casing: `ß` folds to `ss`, so `STRASSE@x.io` and
+    `straße@x.io` are one account, as `Ünal@x.io` and `ünal@x.io` are."""
+    return unicodedata.normalize("NFKC", email.strip()).casefold()
+
+
 def normalize_name(name: str, field: tuple[str, ...]) -> tuple[str | None, Problem | None]:
     name = name.strip()
     if not 1 <= len(name) <= NAME_MAX:
