@@ -10,26 +10,28 @@ import pytest
 import strawberry
 from sqlalchemy import func, select
 
+from api.policies import context_config, password_hashing
 from db.models import User
 from db.services.users import create_user
 from schema.context import Context
 from schema.extensions import DatabaseTransaction
 from schema.queries import Query
-from api.policies import context_config
 
 
-def _schema_with_a_two_step_mutation(halfway: asyncio.Event, never: asyncio.Event) -> strawberry.Schema:
+def _schema_with_a_two_step_mutation(halfway: asyncio.Event, never: asyncio.Event, settings) -> strawberry.Schema:
+    passwords = password_hashing(settings)
+
     @strawberry.type
     class Mutation:
         @strawberry.mutation
         async def two_users(self, info: strawberry.Info) -> bool:
             async with info.context.db() as session:
-                await create_user(session, email="first@example.com", name="First", password="x7!Kq-pLm2#vR9", field_prefix=())
+                await create_user(session, email="first@example.com", name="First", password="x7!Kq-pLm2#vR9", passwords=passwords, field_prefix=())
                 await session.flush()  # the row is in the database, uncommitted
             halfway.set()
             await never.wait()  # cancelled here
             async with info.context.db() as session:
-                await create_user(session, email="second@example.com", name="Second", password="x7!Kq-pLm2#vR9", field_prefix=())
+                await create_user(session, email="second@example.com", name="Second", password="x7!Kq-pLm2#vR9", passwords=passwords, field_prefix=())
             return True
 
     return strawberry.Schema(query=Query, mutation=Mutation, extensions=[DatabaseTransaction])
@@ -42,7 +44,7 @@ async def _count_users(database) -> int:
 
 async def test_cancelled_mutation_writes_nothing(database, settings):
     halfway, never = asyncio.Event(), asyncio.Event()
-    schema = _schema_with_a_two_step_mutation(halfway, never)
+    schema = _schema_with_a_two_step_mutation(halfway, never, settings)
     context = Context(database=database, config=context_config(settings))
     task = asyncio.ensure_future(schema.execute("mutation { twoUsers }", context_value=context))
     await halfway.wait()
@@ -57,7 +59,7 @@ async def test_cancelled_mutation_writes_nothing(database, settings):
 
 async def test_the_same_mutation_left_to_finish_commits_both_writes(database, settings):
     halfway, never = asyncio.Event(), asyncio.Event()
-    schema = _schema_with_a_two_step_mutation(halfway, never)
+    schema = _schema_with_a_two_step_mutation(halfway, never, settings)
     task = asyncio.ensure_future(
         schema.execute("mutation { twoUsers }", context_value=Context(database=database, config=context_config(settings)))
     )

@@ -24,6 +24,8 @@ def bouncer_url(requires_postgres, database_url) -> str:
 
 async def _load(client, database, settings_url: str) -> list[dict]:
     """Reads (parameterised, so asyncpg prepares them) and writes, all at once."""
+    from api.policies import password_hashing
+    from api.settings import get_settings
     from db.engine import Database
     from db.services.users import create_user
 
@@ -31,7 +33,7 @@ async def _load(client, database, settings_url: str) -> list[dict]:
         async with database.sessionmaker() as session:
             await create_user(
                 session, email=f"bouncer{index}-{secrets.token_hex(3)}@example.com", name=f"User {index}",
-                password="pgb0uncer-Trans4ction!", field_prefix=(),
+                password="pgb0uncer-Trans4ction!", passwords=password_hashing(get_settings()), field_prefix=(),
             )
             await session.commit()
 
