@@ -1,5 +1,6 @@
-"""Limits on what a document may ask for (depth, aliases, tokens), checked once per distinct document:
-parsed and validated documents are cached by their text, with rules built once at start-up."""
+"""Limits on what a document may ask for (depth, aliases, tokens, credential fields standing alone) and
+its cost, checked once per distinct document: parsed and validated documents and their cost formulas
+are cached by their text, with rules built once at start-up."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Generic, Hashable, TypeVar
 
+import strawberry
 from graphql import (
     ASTValidationRule,
     DocumentNode,
@@ -29,6 +31,7 @@ from graphql import (
 )
 from graphql.validation import MaxIntrospectionDepthRule, NoSchemaIntrospectionCustomRule
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
@@ -36,6 +39,8 @@ MAX_DEPTH = 10
 MAX_ALIASES = 15
 MAX_TOKENS = 2000
 VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+BAD_REQUEST = "BAD_REQUEST"
+CHECKS_CREDENTIAL = "usergraph.checks_credential"  # the Strawberry field metadata key credential_mutation sets
 # Texts longer than this are parsed every time rather than kept: 2,000 tokens can still hold a
 # megabyte of string literals, and the cache must not become a way to pin memory.
 MAX_CACHED_TEXT = 20_000
@@ -122,6 +127,65 @@ def _count_aliases(node: OperationDefinitionNode | FragmentDefinitionNode) -> in
     return count
 
 
+def credential_mutation(resolver=None, **kwargs):
+    """`strawberry.mutation` for a field that checks a password, a second-factor code or a link token:
+    `CredentialFieldAloneRule` refuses any operation in which it has a sibling root field."""
+    return strawberry.mutation(resolver, metadata={CHECKS_CREDENTIAL: True}, **kwargs)
+
+
+def checks_credential(field) -> bool:
+    """Whether a graphql-core field is a Strawberry field made by `credential_mutation`."""
+    definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    metadata = getattr(definition, "metadata", None) or {}
+    return bool(metadata.get(CHECKS_CREDENTIAL))
+
+
+class CredentialFieldAloneRule(ValidationRule):
+    """Refuse operations where a credential-checking root field has a sibling: aliases would otherwise
+    multiply password hashes and guesses, and a failing sibling would roll back what the check wrote.
+
+    Root fields are counted by response key, through fragments and inline fragments: fields sharing a key
+    are merged into one execution. `__typename` (aliased or not) runs no resolver and is allowed beside.
+    Directives are ignored: `@skip(if: $x)` does not make a sibling acceptable.
+    """
+
+    def enter_operation_definition(self, node: OperationDefinitionNode, *_args) -> None:
+        root = self.context.schema.get_root_type(node.operation)
+        if root is None:
+            return
+        keys: set[str] = set()
+        credential: list[str] = []
+        for field_node in self._root_fields(node.selection_set, set()):
+            name = field_node.name.value
+            if name == "__typename":
+                continue
+            keys.add(field_node.alias.value if field_node.alias else name)
+            field = root.fields.get(name)
+            if field is not None and checks_credential(field) and name not in credential:
+                credential.append(name)
+        if credential and len(keys) > 1:
+            self.report_error(
+                GraphQLError(
+                    f"'{credential[0]}' checks credentials and must be the only field of its operation "
+                    "(besides __typename); send other fields in another request.",
+                    node,
+                    extensions={"code": BAD_REQUEST},
+                )
+            )
+
+    def _root_fields(self, selection_set: SelectionSetNode, entered: set[str]) -> Iterator[FieldNode]:
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                yield selection
+            elif isinstance(selection, InlineFragmentNode):
+                yield from self._root_fields(selection.selection_set, entered)
+            elif isinstance(selection, FragmentSpreadNode) and selection.name.value not in entered:
+                fragment = self.context.get_fragment(selection.name.value)
+                if fragment is not None:  # unknown or cyclic fragments: other rules report them
+                    entered.add(selection.name.value)
+                    yield from self._root_fields(fragment.selection_set, entered)
+
+
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
@@ -172,6 +236,7 @@ class DocumentChecks:
             MaxIntrospectionDepthRule,
             DepthLimitRule,
             AliasLimitRule,
+            CredentialFieldAloneRule,
         ]
         if not self.introspection:
             rules.append(NoSchemaIntrospectionCustomRule)

@@ -215,6 +215,8 @@ DIRECT = [
     ({"query": "query A { viewer { id } } query B { __typename }"}, False),
     ({"query": "query A { viewer { id } }", "operationName": "Z"}, False),
     ({"query": "{ viewer { id } }", "extensions": "not an object"}, False),
+    # A credential field with a sibling is refused by a validation rule (BAD_REQUEST), both ways.
+    ({"query": 'mutation { signIn(input: {email: "a@b.io", password: "p"}) { token } signOut { errors { code } } }'}, False),
 ]
 
 

@@ -85,7 +85,8 @@ def _check(response) -> dict:
     return body
 
 
-ALLOWED_CODES = {"GRAPHQL_VALIDATION_FAILED", "UNAUTHENTICATED", "FORBIDDEN", "BAD_USER_INPUT"}
+# BAD_REQUEST: a credential field beside another root field (schema/validation.py).
+ALLOWED_CODES = {"GRAPHQL_VALIDATION_FAILED", "UNAUTHENTICATED", "FORBIDDEN", "BAD_USER_INPUT", "BAD_REQUEST"}
 
 
 def _with_ids(document: graphql.DocumentNode, ids: list[str]) -> str:
