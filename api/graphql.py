@@ -233,6 +233,7 @@ def create_graphql_router(settings: Settings) -> GraphQLRouter:
             introspection=settings.introspection_enabled,
             caches=settings.graphql_caches,
             fast_path=settings.graphql_fast_path,
+            max_query_cost=settings.max_query_cost,
         ),
         settings=settings,
         context_factory=make_context,

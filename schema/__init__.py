@@ -10,6 +10,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from api.middleware.request_id import current_request_id
+from schema.cost import DEFAULT_MAX_COST
 from schema.errors import log_errors
 from schema.extensions import RecordedTransaction
 from schema.execution.fastpath import FastExecutionContext, mark_plain_leaves
@@ -43,8 +44,10 @@ class Schema(strawberry.Schema):
         return {**kwargs, "hide_suggestions": self.checks.hide_suggestions}
 
 
-def build_schema(*, introspection: bool = True, caches: bool = True, fast_path: bool = True) -> Schema:
-    checks = DocumentChecks(introspection=introspection, cached=caches)
+def build_schema(
+    *, introspection: bool = True, caches: bool = True, fast_path: bool = True, max_query_cost: int = DEFAULT_MAX_COST
+) -> Schema:
+    checks = DocumentChecks(introspection=introspection, cached=caches, max_cost=max_query_cost)
     return Schema(
         query=Query,
         mutation=Mutation,

@@ -8,7 +8,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Generic, Hashable, TypeVar
+from typing import Any, Generic, Hashable, TypeVar
 
 import strawberry
 from graphql import (
@@ -34,6 +34,8 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
+
+from schema.cost import DEFAULT_MAX_COST, Cost, cost_of, operation_costs, too_complex
 
 MAX_DEPTH = 10
 MAX_ALIASES = 15
@@ -224,9 +226,11 @@ class DocumentChecks:
 
     introspection: bool = True
     cached: bool = True  # off only to measure what the caches save (GRAPHQL_CACHES=false)
+    max_cost: int = DEFAULT_MAX_COST
     rules: tuple[type[ASTValidationRule], ...] = ()
     parsed: LruCache[str, DocumentNode] = field(default_factory=LruCache)
     validated: LruCache[tuple[int, str], tuple[GraphQLError, ...]] = field(default_factory=LruCache)
+    costs: LruCache[tuple[int, str], dict[str | None, Cost]] = field(default_factory=LruCache)
 
     def __post_init__(self) -> None:
         rules = [
@@ -265,6 +269,22 @@ class DocumentChecks:
             return list(run())
         return list(self.validated.get_or_compute((id(schema), query), run))
 
+    def too_complex(
+        self, schema: GraphQLSchema, query: str, document: DocumentNode, operation_name: str | None, variables: Any
+    ) -> GraphQLError | None:
+        """The refusal of a validated document's operation whose cost, with these variables, is over
+        budget. Runs on every request: the document's cost formulas are cached like its validation."""
+        compute = partial(operation_costs, schema, document)
+        if not self.cached or len(query) > MAX_CACHED_TEXT:
+            costs = compute()
+        else:
+            costs = self.costs.get_or_compute((id(schema), query), compute)
+        cost = costs.get(operation_name)
+        if cost is None:  # no such operation: graphql-core refuses the request
+            return None
+        value = cost_of(cost, variables if isinstance(variables, dict) else None)
+        return too_complex(value, self.max_cost) if value > self.max_cost else None
+
     @staticmethod
     def _parse(query: str) -> DocumentNode:
         try:
@@ -300,7 +320,10 @@ class CheckedDocument(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         if context.graphql_document is not None and context.query:
-            context.pre_execution_errors = self.checks.validate(
-                context.schema._schema, context.query, context.graphql_document
-            )
+            schema, query, document = context.schema._schema, context.query, context.graphql_document
+            errors = self.checks.validate(schema, query, document)
+            if not errors:
+                refusal = self.checks.too_complex(schema, query, document, context.operation_name, context.variables)
+                errors = [refusal] if refusal else errors
+            context.pre_execution_errors = errors
         yield
