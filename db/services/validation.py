@@ -35,8 +35,8 @@ def normalize_name(name: str, field: tuple[str, ...]) -> tuple[str | None, Probl
     return name, None
 
 
-# Format characters with a place in real names: the zero-width joiner builds emoji sequences (👩‍💻) and
-# the non-joiner is part of Persian and Indic spelling. Neither reorders text.
+# Format characters with a place in real names: the zero-width joiner builds emoji sequences (woman,
+# ZWJ, laptop: one glyph) and the non-joiner is part of Persian and Indic spelling. Neither reorders text.
 _NAME_FORMAT_CHARACTERS = {"\u200c", "\u200d"}
 # Cc: control characters (PostgreSQL refuses NUL outright); Cf: format characters, among them the
 # bidirectional overrides, isolates and marks (U+202A-U+202E, U+2066-U+2069, U+200E/U+200F) that make a
