@@ -206,7 +206,8 @@ class _Compiler:
                 sources.append(int(value.value) if isinstance(value, IntValueNode) else None)
         if all(not callable(source) for source in sources):
             return _page_size(sources)
-        return lambda variables: _page_size([source(variables) if callable(source) else source for source in sources])
+        readers = [source if callable(source) else _constant(source) for source in sources]
+        return lambda variables: _page_size([read(variables) for read in readers])
 
     def _variable(self, name: str, absent: Any) -> Callable[[Variables], Any]:
         """The variable's value in a request: its own default when the request has none, and when it has
@@ -226,12 +227,19 @@ class _Compiler:
         return 1  # a single value is coerced to a list of one
 
 
+def _constant(value: Any) -> Callable[[Variables], Any]:
+    return lambda _variables: value
+
+
 def _page_size(values: list[Any]) -> int:
     """The largest valid `first`/`last` given, else the default. Values that are not GraphQL Ints are left
     to variable coercion, which refuses them before anything runs."""
-    sizes = [_graphql_int(value) for value in values]
-    sizes = [size for size in sizes if size is not None]
-    return max(0, *sizes) if sizes else DEFAULT_PAGE_SIZE
+    largest = None
+    for value in values:
+        size = _graphql_int(value)
+        if size is not None and (largest is None or size > largest):
+            largest = size
+    return DEFAULT_PAGE_SIZE if largest is None else max(largest, 0)
 
 
 def _graphql_int(value: Any) -> int | None:
