@@ -43,10 +43,10 @@ def main() -> None:
     for label, query, variables in CASES:
         document = checks.parse(query)
         assert not checks.validate(graphql_schema, query, document)
-        assert checks.too_complex(graphql_schema, query, document, None, variables) is None  # compiled, cached
+        assert checks.cost_refusal(graphql_schema, query, document, None, variables) is None  # compiled, cached
         cost = operation_costs(graphql_schema, document)[None]
         value = cost if isinstance(cost, int) else cost(variables)
-        check = _per_call_us(lambda: checks.too_complex(graphql_schema, query, document, None, variables), args.n)
+        check = _per_call_us(lambda: checks.cost_refusal(graphql_schema, query, document, None, variables), args.n)
         lookup = _per_call_us(lambda: checks.validate(graphql_schema, query, document), args.n)
         compile_ = _per_call_us(lambda: operation_costs(graphql_schema, document), max(1, args.n // 100))
         print(f"{label:<30} {value:>6} {check:>9.2f} µs {lookup:>15.2f} µs {compile_:>12.1f} µs")

@@ -18,6 +18,7 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLField,
     GraphQLSchema,
     GraphQLSyntaxError,
     InlineFragmentNode,
@@ -129,13 +130,13 @@ def _count_aliases(node: OperationDefinitionNode | FragmentDefinitionNode) -> in
     return count
 
 
-def credential_mutation(resolver=None, **kwargs):
+def credential_mutation(resolver: Any = None, **kwargs: Any) -> Any:
     """`strawberry.mutation` for a field that checks a password, a second-factor code or a link token:
     `CredentialFieldAloneRule` refuses any operation in which it has a sibling root field."""
     return strawberry.mutation(resolver, metadata={CHECKS_CREDENTIAL: True}, **kwargs)
 
 
-def checks_credential(field) -> bool:
+def checks_credential(field: GraphQLField) -> bool:
     """Whether a graphql-core field is a Strawberry field made by `credential_mutation`."""
     definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
     metadata = getattr(definition, "metadata", None) or {}
@@ -269,7 +270,7 @@ class DocumentChecks:
             return list(run())
         return list(self.validated.get_or_compute((id(schema), query), run))
 
-    def too_complex(
+    def cost_refusal(
         self, schema: GraphQLSchema, query: str, document: DocumentNode, operation_name: str | None, variables: Any
     ) -> GraphQLError | None:
         """The refusal of a validated document's operation whose cost, with these variables, is over
@@ -323,7 +324,9 @@ class CheckedDocument(SchemaExtension):
             schema, query, document = context.schema._schema, context.query, context.graphql_document
             errors = self.checks.validate(schema, query, document)
             if not errors:
-                refusal = self.checks.too_complex(schema, query, document, context.operation_name, context.variables)
+                refusal = self.checks.cost_refusal(
+                    schema, query, document, context.operation_name, context.variables
+                )
                 errors = [refusal] if refusal else errors
             context.pre_execution_errors = errors
         yield
