@@ -247,6 +247,7 @@ def create_graphql_router(settings: Settings) -> GraphQLRouter:
             caches=settings.graphql_caches,
             fast_path=settings.graphql_fast_path,
             hooks=HOOKS,
+            max_query_cost=settings.max_query_cost,
         ),
         settings=settings,
         context_factory=make_context,

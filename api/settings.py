@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     sign_up_max_per_ip: int = Field(10, ge=1)
     sign_up_window_minutes: float = Field(60.0, gt=0)
     forwarded_allow_ips: str = "127.0.0.1"
+    # Objects a document could return (schema/cost.py). 10,000 admits the documented nested query
+    # (100 users x 5 sessions with their users: 1,801) with room to spare, and refuses what aliases and
+    # nested pages of 100 would make a single request load and serialise (hundreds of thousands).
+    max_query_cost: int = Field(10_000, ge=1)
 
     # Argon2id parameters (RFC 9106's second recommendation); hashes made with others are upgraded
     # on the next successful sign-in.

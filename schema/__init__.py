@@ -9,10 +9,11 @@ from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from schema.cost import DEFAULT_MAX_COST
 from schema.errors import log_errors
+from schema.execution.fastpath import FastExecutionContext, mark_plain_leaves
 from schema.extensions import RecordedTransaction
 from schema.hooks import Hooks
-from schema.execution.fastpath import FastExecutionContext, mark_plain_leaves
 from schema.mutations import Mutation
 from schema.queries import Query
 from schema.scalars import SCALARS
@@ -47,9 +48,14 @@ class Schema(strawberry.Schema):
 
 
 def build_schema(
-    *, introspection: bool = True, caches: bool = True, fast_path: bool = True, hooks: Hooks = Hooks()
+    *,
+    introspection: bool = True,
+    caches: bool = True,
+    fast_path: bool = True,
+    max_query_cost: int = DEFAULT_MAX_COST,
+    hooks: Hooks = Hooks(),
 ) -> Schema:
-    checks = DocumentChecks(introspection=introspection, cached=caches)
+    checks = DocumentChecks(introspection=introspection, cached=caches, max_cost=max_query_cost)
     return Schema(
         query=Query,
         mutation=Mutation,

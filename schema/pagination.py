@@ -1,7 +1,9 @@
 """Connection arguments and opaque cursors: validating first/last/after/before and building pages' edges.
 
 A cursor is base64url JSON of the ordering's name and the row's key values (ID last). Anything that
-does not decode to a position of the requested ordering is `BAD_USER_INPUT`, never a 500.
+does not decode to a position of the requested ordering is `BAD_USER_INPUT`, never a 500: decoding
+raises only the exceptions `decode_cursor` turns into it, and a decoded position holds only values the
+database accepts (UTC datetimes within range, UUIDs, UTF-8 text without NUL).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import binascii
 import json
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from db.services.pagination import Ordering, PageRequest
@@ -34,12 +36,16 @@ def decode_cursor(ordering: Ordering, cursor: str, *, argument: str) -> tuple[An
         if len(cursor) > _MAX_CURSOR_LENGTH:
             raise ValueError
         raw = base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode("ascii"))
-        name, *values = json.loads(raw)
+        decoded = json.loads(raw)
+        if not isinstance(decoded, list):
+            raise TypeError  # a dict or a string would unpack below as if it were a list
+        name, *values = decoded
         if name != ordering.name or len(values) != len(ordering.keys):
             raise ValueError
         pairs = zip(ordering.keys, values, strict=True)
         return tuple(_decode_value(key.kind, key.nullable, value) for key, value in pairs)
-    except (ValueError, TypeError, UnicodeError, binascii.Error, RecursionError):
+    # OverflowError: a datetime that leaves Python's range in UTC (0001-01-01T00:00:00+01:00).
+    except (ValueError, TypeError, OverflowError, UnicodeError, binascii.Error, RecursionError):
         raise BadUserInput(f"Malformed or foreign cursor in {argument!r} (for this ordering)") from None
 
 
@@ -54,11 +60,13 @@ def _decode_value(kind: type, nullable: bool, value: Any) -> Any:
         parsed = datetime.fromisoformat(value)
         if parsed.tzinfo is None:
             raise ValueError
-        return parsed
+        # In UTC here rather than when the driver binds it, where an out-of-range moment would be a 500.
+        return parsed.astimezone(UTC)
     if kind is uuid.UUID:
         return uuid.UUID(value)
     if "\x00" in value:
         raise ValueError  # no stored key has one, and PostgreSQL refuses NUL in a query parameter
+    value.encode()  # a lone surrogate from a JSON escape cannot be sent to the database
     return value
 
 

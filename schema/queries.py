@@ -54,7 +54,11 @@ class Query:
             raise BadUserInput(f"At most {MAX_PAGE_SIZE} IDs at once")
         for global_id in ids:
             from_global_id(global_id)  # every ID is checked before anything is loaded
-        return list(await asyncio.gather(*(_visible_node(info, viewer, global_id) for global_id in ids)))
+        # A repeated ID is looked up once; every position still gets its object (the cost counts each).
+        distinct = list(dict.fromkeys(ids))
+        found = await asyncio.gather(*(_visible_node(info, viewer, global_id) for global_id in distinct))
+        by_id = dict(zip(distinct, found, strict=True))
+        return [by_id[global_id] for global_id in ids]
 
     @strawberry.field(description="A user by ID: the viewer themself, or anyone for an admin; null otherwise.")
     async def user(self, info: strawberry.Info, id: strawberry.ID) -> User | None:

@@ -1,5 +1,6 @@
-"""Limits on what a document may ask for (depth, aliases, tokens), checked once per distinct document:
-parsed and validated documents are cached by their text, with rules built once at start-up."""
+"""Limits on what a document may ask for (depth, aliases, tokens, credential fields standing alone) and
+its cost, checked once per distinct document: parsed and validated documents and their cost formulas
+are cached by their text, with rules built once at start-up."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Generic, Hashable, TypeVar
+from typing import Any, Generic, Hashable, TypeVar
 
+import strawberry
 from graphql import (
     ASTValidationRule,
     DocumentNode,
@@ -16,6 +18,7 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLField,
     GraphQLSchema,
     GraphQLSyntaxError,
     InlineFragmentNode,
@@ -29,13 +32,18 @@ from graphql import (
 )
 from graphql.validation import MaxIntrospectionDepthRule, NoSchemaIntrospectionCustomRule
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
+
+from schema.cost import DEFAULT_MAX_COST, Cost, cost_of, operation_costs, too_complex
 
 MAX_DEPTH = 10
 MAX_ALIASES = 15
 MAX_TOKENS = 2000
 VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+BAD_REQUEST = "BAD_REQUEST"
+CHECKS_CREDENTIAL = "usergraph.checks_credential"  # the Strawberry field metadata key credential_mutation sets
 # Texts longer than this are parsed every time rather than kept: 2,000 tokens can still hold a
 # megabyte of string literals, and the cache must not become a way to pin memory.
 MAX_CACHED_TEXT = 20_000
@@ -122,6 +130,65 @@ def _count_aliases(node: OperationDefinitionNode | FragmentDefinitionNode) -> in
     return count
 
 
+def credential_mutation(resolver: Any = None, **kwargs: Any) -> Any:
+    """`strawberry.mutation` for a field that checks a password, a second-factor code or a link token:
+    `CredentialFieldAloneRule` refuses any operation in which it has a sibling root field."""
+    return strawberry.mutation(resolver, metadata={CHECKS_CREDENTIAL: True}, **kwargs)
+
+
+def checks_credential(field: GraphQLField) -> bool:
+    """Whether a graphql-core field is a Strawberry field made by `credential_mutation`."""
+    definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    metadata = getattr(definition, "metadata", None) or {}
+    return bool(metadata.get(CHECKS_CREDENTIAL))
+
+
+class CredentialFieldAloneRule(ValidationRule):
+    """Refuse operations where a credential-checking root field has a sibling: aliases would otherwise
+    multiply password hashes and guesses, and a failing sibling would roll back what the check wrote.
+
+    Root fields are counted by response key, through fragments and inline fragments: fields sharing a key
+    are merged into one execution. `__typename` (aliased or not) runs no resolver and is allowed beside.
+    Directives are ignored: `@skip(if: $x)` does not make a sibling acceptable.
+    """
+
+    def enter_operation_definition(self, node: OperationDefinitionNode, *_args) -> None:
+        root = self.context.schema.get_root_type(node.operation)
+        if root is None:
+            return
+        keys: set[str] = set()
+        credential: list[str] = []
+        for field_node in self._root_fields(node.selection_set, set()):
+            name = field_node.name.value
+            if name == "__typename":
+                continue
+            keys.add(field_node.alias.value if field_node.alias else name)
+            field = root.fields.get(name)
+            if field is not None and checks_credential(field) and name not in credential:
+                credential.append(name)
+        if credential and len(keys) > 1:
+            self.report_error(
+                GraphQLError(
+                    f"'{credential[0]}' checks credentials and must be the only field of its operation "
+                    "(besides __typename); send other fields in another request.",
+                    node,
+                    extensions={"code": BAD_REQUEST},
+                )
+            )
+
+    def _root_fields(self, selection_set: SelectionSetNode, entered: set[str]) -> Iterator[FieldNode]:
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                yield selection
+            elif isinstance(selection, InlineFragmentNode):
+                yield from self._root_fields(selection.selection_set, entered)
+            elif isinstance(selection, FragmentSpreadNode) and selection.name.value not in entered:
+                fragment = self.context.get_fragment(selection.name.value)
+                if fragment is not None:  # unknown or cyclic fragments: other rules report them
+                    entered.add(selection.name.value)
+                    yield from self._root_fields(fragment.selection_set, entered)
+
+
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
@@ -160,9 +227,11 @@ class DocumentChecks:
 
     introspection: bool = True
     cached: bool = True  # off only to measure what the caches save (GRAPHQL_CACHES=false)
+    max_cost: int = DEFAULT_MAX_COST
     rules: tuple[type[ASTValidationRule], ...] = ()
     parsed: LruCache[str, DocumentNode] = field(default_factory=LruCache)
     validated: LruCache[tuple[int, str], tuple[GraphQLError, ...]] = field(default_factory=LruCache)
+    costs: LruCache[tuple[int, str], dict[str | None, Cost]] = field(default_factory=LruCache)
 
     def __post_init__(self) -> None:
         rules = [
@@ -172,6 +241,7 @@ class DocumentChecks:
             MaxIntrospectionDepthRule,
             DepthLimitRule,
             AliasLimitRule,
+            CredentialFieldAloneRule,
         ]
         if not self.introspection:
             rules.append(NoSchemaIntrospectionCustomRule)
@@ -199,6 +269,22 @@ class DocumentChecks:
         if not self.cached or len(query) > MAX_CACHED_TEXT:
             return list(run())
         return list(self.validated.get_or_compute((id(schema), query), run))
+
+    def cost_refusal(
+        self, schema: GraphQLSchema, query: str, document: DocumentNode, operation_name: str | None, variables: Any
+    ) -> GraphQLError | None:
+        """The refusal of a validated document's operation whose cost, with these variables, is over
+        budget. Runs on every request: the document's cost formulas are cached like its validation."""
+        compute = partial(operation_costs, schema, document)
+        if not self.cached or len(query) > MAX_CACHED_TEXT:
+            costs = compute()
+        else:
+            costs = self.costs.get_or_compute((id(schema), query), compute)
+        cost = costs.get(operation_name)
+        if cost is None:  # no such operation: graphql-core refuses the request
+            return None
+        value = cost_of(cost, variables if isinstance(variables, dict) else None)
+        return too_complex(value, self.max_cost) if value > self.max_cost else None
 
     @staticmethod
     def _parse(query: str) -> DocumentNode:
@@ -235,7 +321,12 @@ class CheckedDocument(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         if context.graphql_document is not None and context.query:
-            context.pre_execution_errors = self.checks.validate(
-                context.schema._schema, context.query, context.graphql_document
-            )
+            schema, query, document = context.schema._schema, context.query, context.graphql_document
+            errors = self.checks.validate(schema, query, document)
+            if not errors:
+                refusal = self.checks.cost_refusal(
+                    schema, query, document, context.operation_name, context.variables
+                )
+                errors = [refusal] if refusal else errors
+            context.pre_execution_errors = errors
         yield

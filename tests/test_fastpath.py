@@ -216,6 +216,12 @@ DIRECT = [
     ({"query": "query A { viewer { id } } query B { __typename }"}, False),
     ({"query": "query A { viewer { id } }", "operationName": "Z"}, False),
     ({"query": "{ viewer { id } }", "extensions": "not an object"}, False),
+    # A credential field with a sibling is refused by a validation rule (BAD_REQUEST), both ways.
+    ({"query": 'mutation { signIn(input: {email: "a@b.io", password: "p"}) { token } signOut { errors { code } } }'}, False),
+    # A cost over budget (QUERY_TOO_COMPLEX), from a literal or from a variable.
+    ({"query": "{ users(first: 100) { edges { node { sessions(first: 100) { edges { cursor } } } } } }"}, False),
+    ({"query": "query($n: Int!) { users(first: $n) { edges { node { sessions(first: $n) { totalCount edges { cursor } } } } } }",
+      "variables": {"n": 100}}, False),
 ]
 
 

@@ -85,7 +85,10 @@ def _check(response) -> dict:
     return body
 
 
-ALLOWED_CODES = {"GRAPHQL_VALIDATION_FAILED", "UNAUTHENTICATED", "FORBIDDEN", "BAD_USER_INPUT"}
+# BAD_REQUEST: a credential field beside another root field; QUERY_TOO_COMPLEX: a cost over budget.
+ALLOWED_CODES = {
+    "GRAPHQL_VALIDATION_FAILED", "UNAUTHENTICATED", "FORBIDDEN", "BAD_USER_INPUT", "BAD_REQUEST", "QUERY_TOO_COMPLEX",
+}
 
 
 def _with_ids(document: graphql.DocumentNode, ids: list[str]) -> str:

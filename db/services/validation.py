@@ -37,10 +37,25 @@ def normalize_name(name: str, field: tuple[str, ...]) -> tuple[str | None, Probl
     name = name.strip()
     if not 1 <= len(name) <= NAME_MAX:
         return None, Problem(ErrorCode.INVALID_INPUT, f"Name must be 1 to {NAME_MAX} characters", field)
-    # Control characters have no place in a name, and PostgreSQL refuses NUL in text outright.
-    if any(unicodedata.category(char) == "Cc" for char in name):
-        return None, Problem(ErrorCode.INVALID_INPUT, "Name must not contain control characters", field)
+    if any(_invisible_or_reordering(char) for char in name):
+        return None, Problem(
+            ErrorCode.INVALID_INPUT, "Name must not contain control, format or line-separator characters", field
+        )
     return name, None
+
+
+# Format characters with a place in real names: the zero-width joiner builds emoji sequences (woman,
+# ZWJ, laptop: one glyph) and the non-joiner is part of Persian and Indic spelling. Neither reorders text.
+_NAME_FORMAT_CHARACTERS = {"\u200c", "\u200d"}
+# Cc: control characters (PostgreSQL refuses NUL outright); Cf: format characters, among them the
+# bidirectional overrides, isolates and marks (U+202A-U+202E, U+2066-U+2069, U+200E/U+200F) that make a
+# name display as something else, invisible tags and the BOM; Cs: lone surrogates, which no database
+# stores; Zl/Zp: line and paragraph separators, which break a name across lines in logs and pages.
+_REFUSED_IN_NAMES = {"Cc", "Cf", "Cs", "Zl", "Zp"}
+
+
+def _invisible_or_reordering(char: str) -> bool:
+    return unicodedata.category(char) in _REFUSED_IN_NAMES and char not in _NAME_FORMAT_CHARACTERS
 
 
 def normalize_image(image: str | None, field: tuple[str, ...]) -> tuple[str | None, Problem | None]:

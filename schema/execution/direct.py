@@ -7,10 +7,10 @@ parse, validate and execute hooks): about a quarter of the CPU time of a small a
 What those hooks do for this schema is done here in the same order: the document is parsed and validated
 through the same cached checks, errors are logged before the operation ends, the operation is recorded
 and its session committed (no errors) or rolled back, and an exception becomes the operation's only
-error. Whatever Strawberry answers before execution (a syntax error, a validation error, an operation
-name that selects nothing) is left to Strawberry: `execute_directly` returns None and the standard path
-answers, from the same caches. CI runs the whole suite both ways (GRAPHQL_FAST_PATH off on SQLite, on on
-PostgreSQL) and tests/test_fastpath.py compares answers.
+error. Whatever Strawberry answers before execution (a syntax error, a validation error, a cost over
+budget, an operation name that selects nothing) is left to Strawberry: `execute_directly` returns None and
+the standard path answers, from the same caches. CI runs the whole suite both ways (GRAPHQL_FAST_PATH off
+on SQLite, on on PostgreSQL) and tests/test_fastpath.py compares answers.
 """
 
 from __future__ import annotations
@@ -55,7 +55,12 @@ async def execute_directly(
     except GraphQLError:
         return None
     operation = _selected(document, operation_name)
-    if operation is None or operation.operation not in _DIRECT or checks.validate(schema._schema, query, document):
+    if (
+        operation is None
+        or operation.operation not in _DIRECT
+        or checks.validate(schema._schema, query, document)
+        or checks.cost_refusal(schema._schema, query, document, operation_name, variables)
+    ):
         return None
     schema.direct_runs += 1
     name = operation.name.value if operation.name else None

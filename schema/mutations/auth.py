@@ -11,6 +11,7 @@ from schema.context import Context
 from schema.permissions import require_viewer
 from schema.types.inputs import SignInInput, SignUpInput
 from schema.types.payloads import AuthPayload, SessionPayload, rejected_as
+from schema.validation import credential_mutation
 
 
 def _signed_in(context: Context, signed_in: auth.SignedIn) -> AuthPayload:
@@ -20,7 +21,7 @@ def _signed_in(context: Context, signed_in: auth.SignedIn) -> AuthPayload:
 
 @strawberry.type
 class AuthMutations:
-    @strawberry.mutation
+    @credential_mutation
     @rejected_as(AuthPayload)
     async def sign_up(self, info: strawberry.Info[Context], input: SignUpInput) -> AuthPayload:
         context = info.context
@@ -30,7 +31,7 @@ class AuthMutations:
         )
         return _signed_in(context, signed_in)
 
-    @strawberry.mutation
+    @credential_mutation
     @rejected_as(AuthPayload)
     async def sign_in(self, info: strawberry.Info[Context], input: SignInInput) -> AuthPayload:
         context = info.context

@@ -18,6 +18,7 @@ from schema.types.payloads import (
     UserPayload,
     rejected_as,
 )
+from schema.validation import credential_mutation
 
 
 @strawberry.type
@@ -33,7 +34,7 @@ class ViewerMutations:
             )
         return UserPayload(user=user)
 
-    @strawberry.mutation
+    @credential_mutation
     @rejected_as(UserPayload)
     async def change_password(self, info: strawberry.Info[Context], input: ChangePasswordInput) -> UserPayload:
         viewer = await require_viewer(info)
@@ -46,7 +47,7 @@ class ViewerMutations:
         )
         return UserPayload(user=user)
 
-    @strawberry.mutation
+    @credential_mutation
     @rejected_as(DeleteUserPayload)
     async def delete_viewer(self, info: strawberry.Info[Context], input: DeleteViewerInput) -> DeleteUserPayload:
         viewer = await require_viewer(info)
