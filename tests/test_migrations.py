@@ -117,7 +117,7 @@ def _state(settings, url: str):
 def test_0003_backfills_email_keys_and_downgrades(settings, fresh_database_url):
     _users_at_0002(settings, fresh_database_url, ["Ünal@x.io", "STRASSE@x.io", "Ann@example.com"])
 
-    upgrade(fresh_database_url)
+    upgrade(fresh_database_url, "0003")
     revision, columns, users, sessions = _state(settings, fresh_database_url)
     assert revision == "0003" and "email_key" in columns and sessions == 1
     assert users == [("Ann@example.com", "ann@example.com"), ("STRASSE@x.io", "strasse@x.io"),
@@ -136,7 +136,7 @@ def test_0003_backfills_email_keys_and_downgrades(settings, fresh_database_url):
     revision, columns, users, sessions = _state(settings, fresh_database_url)
     assert revision == "0002" and "email_key" not in columns and sessions == 1
     assert users == [("Ann@example.com",), ("STRASSE@x.io",), ("Ünal@x.io",)]
-    upgrade(fresh_database_url)
+    upgrade(fresh_database_url, "0003")
     assert _state(settings, fresh_database_url)[0] == "0003"
 
 
