@@ -1,0 +1,70 @@
+"""Findings of an adversarial review (branch `attack`): each test asserts what the contract promises and
+fails on the code as it stood when the review was made."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+
+import db.services.passwords as passwords_module
+from schema.relay import to_global_id
+from tests.support.auth import VIEWER
+from tests.support.factories import make_user, signed_in_admin
+
+STRONG = "correct horse battery staple"
+PROMPTLY = 3  # seconds: a liveness bound, not a speed target
+
+CREATE_USER = """mutation($input: CreateUserInput!) { createUser(input: $input) { user { id } errors { code } } }"""
+UPDATE_USER = """mutation($id: ID!, $input: UpdateUserInput!) { updateUser(id: $id, input: $input) { user { id } errors { code } } }"""
+
+
+class _SlowHash:
+    """Replaces the hashing function run in the hashing threads: it blocks until released, so a test can
+    look at what the flow holds while it hashes."""
+
+    def __init__(self, real):
+        self.real = real
+        self.started = threading.Event()
+        self.release = threading.Event()
+
+    def __call__(self, password, params):
+        self.started.set()
+        self.release.wait(30)
+        return self.real(password, params)
+
+
+@pytest.mark.parametrize("mutation", ["createUser", "updateUser"])
+async def test_admin_password_hashing_holds_no_pooled_connection(make_client, database, monkeypatch, mutation):
+    """Contract, Protection: "Waiting for a password hash never holds a database connection; a burst of
+    password flows cannot starve other requests of connections." createUser and updateUser(password:)
+    hash inside `async with context.db()` after require_admin opened the operation's session, so the
+    operation's pooled connection stays checked out for the whole hash (and no hashing slot is taken).
+    With a pool of one connection, every other request waits for the pool meanwhile."""
+    slow = _SlowHash(passwords_module.hash_password_sync)
+    monkeypatch.setattr(passwords_module, "hash_password_sync", slow)
+    admin, admin_token = await signed_in_admin(database)
+    target = await make_user(database, email="target@example.com")
+    if mutation == "createUser":
+        query, variables = CREATE_USER, {"input": {"email": "new@example.com", "name": "Nia", "password": STRONG}}
+    else:
+        query, variables = UPDATE_USER, {"id": to_global_id("User", target.id), "input": {"password": STRONG}}
+    async with make_client(pool_size=1, max_overflow=0, pool_timeout=PROMPTLY + 2) as client:
+        task = asyncio.create_task(client.gql(query, variables, token=admin_token))
+        try:
+            while not slow.started.is_set():
+                assert not task.done(), task.result()
+                await asyncio.sleep(0.01)
+            checked_out = client.app.state.database.engine.pool.checkedout()
+            viewer = None
+            try:
+                viewer = await asyncio.wait_for(client.gql(VIEWER, token=admin_token), timeout=PROMPTLY)
+            except TimeoutError:
+                pass
+        finally:
+            slow.release.set()
+            result = await task
+        assert result["data"][mutation]["errors"] == []
+        assert checked_out == 0, f"{checked_out} pooled connection(s) held while hashing"
+        assert viewer is not None and viewer["data"]["viewer"]["email"] == admin.email
