@@ -68,3 +68,38 @@ async def test_admin_password_hashing_holds_no_pooled_connection(make_client, da
         assert result["data"][mutation]["errors"] == []
         assert checked_out == 0, f"{checked_out} pooled connection(s) held while hashing"
         assert viewer is not None and viewer["data"]["viewer"]["email"] == admin.email
+
+
+# zxcvbn's l33t matcher enumerates every combination of substitutions the password's characters allow:
+# a 72-character password (the most zxcvbn is given) made of many different l33t characters takes
+# seconds of pure-Python CPU to score.
+L33T_BOMB = ("a4@b8c({[<e3g69i1!|l7o0s$5t+x%z2" * 3)[:72]
+SIGN_UP_ANY = "mutation($input: SignUpInput!) { signUp(input: $input) { token errors { code } } }"
+
+
+async def test_an_anonymous_sign_up_cannot_stall_the_event_loop_with_a_crafted_password(client):
+    """Contract, Authentication: password work "runs off the event loop so that a burst of sign-ins does
+    not stall other requests"; docs/security.md: sign-ups are limited per IP against burning CPU. The
+    password strength check (zxcvbn) runs on the event loop in `check_new_user`, before the sign-up
+    limiter and even when the email and name are invalid: one anonymous request with a crafted password
+    freezes every other request for seconds, as often as the attacker likes (nothing is counted)."""
+    variables = {"input": {"email": "not-an-email", "password": L33T_BOMB, "name": ""}}
+    loop = asyncio.get_running_loop()
+    gaps = []
+
+    async def tick():  # what any other request would see: how long the loop was away
+        while True:
+            before = loop.time()
+            await asyncio.sleep(0.02)
+            gaps.append(loop.time() - before)
+
+    ticker = asyncio.create_task(tick())
+    await asyncio.sleep(0.05)  # the ticker is running
+    try:
+        body = await client.gql(SIGN_UP_ANY, variables)
+        health = await client.get("/health")
+        await asyncio.sleep(0.1)  # the ticker's last wake-up
+    finally:
+        ticker.cancel()
+    assert "errors" in body["data"]["signUp"] and health.status_code == 200
+    assert max(gaps) < 1.0, f"the event loop stalled for {max(gaps):.1f}s on one anonymous signUp"
