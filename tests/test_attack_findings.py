@@ -103,3 +103,51 @@ async def test_an_anonymous_sign_up_cannot_stall_the_event_loop_with_a_crafted_p
         ticker.cancel()
     assert "errors" in body["data"]["signUp"] and health.status_code == 200
     assert max(gaps) < 1.0, f"the event loop stalled for {max(gaps):.1f}s on one anonymous signUp"
+
+
+CHANGE_PASSWORD = """mutation($input: ChangePasswordInput!) { changePassword(input: $input) { errors { code } } }"""
+
+
+async def test_a_password_change_that_upgrades_an_outdated_hash_holds_no_connection_while_hashing(
+    make_client, database, settings, monkeypatch
+):
+    """Contract, Protection: "Waiting for a password hash never holds a database connection". When the
+    stored hash uses outdated Argon2 parameters (the contract has them upgraded on the next right
+    password), `_check_password` writes the upgraded hash through the operation's session, which takes a
+    pooled connection and keeps it; `change_password` then waits for a hashing slot and hashes the new
+    password while holding it (the pool-deadlock pattern of PITFALLS "GraphQL meets auth")."""
+    from api.policies import password_hashing
+    from db.services.passwords import Argon2Params
+    from tests.support.factories import make_session
+
+    current = password_hashing(settings).params
+    outdated = Argon2Params(time_cost=current.time_cost + 1, memory_cost=current.memory_cost,
+                            parallelism=current.parallelism)
+    from db.models import User
+    from tests.support.factories import make_users
+
+    (user,) = await make_users(database, User(
+        email="old@example.com", name="Old", password_hash=passwords_module.hash_password_sync(STRONG, outdated)
+    ))
+    _, token = await make_session(database, user)
+    slow = _SlowHash(passwords_module.hash_password_sync)  # the new password's hash; verify is unaffected
+    monkeypatch.setattr(passwords_module, "hash_password_sync", slow)
+    change = {"input": {"currentPassword": STRONG, "newPassword": STRONG + " again", "revokeOtherSessions": False}}
+    async with make_client(pool_size=1, max_overflow=0, pool_timeout=PROMPTLY + 2) as client:
+        task = asyncio.create_task(client.gql(CHANGE_PASSWORD, change, token=token))
+        try:
+            while not slow.started.is_set():
+                assert not task.done(), task.result()
+                await asyncio.sleep(0.01)
+            checked_out = client.app.state.database.engine.pool.checkedout()
+            viewer = None
+            try:
+                viewer = await asyncio.wait_for(client.gql(VIEWER, token=token), timeout=PROMPTLY)
+            except TimeoutError:
+                pass
+        finally:
+            slow.release.set()
+            result = await task
+        assert result == {"data": {"changePassword": {"errors": []}}}
+        assert checked_out == 0, f"{checked_out} pooled connection(s) held while hashing the new password"
+        assert viewer is not None and viewer["data"]["viewer"]["email"] == "old@example.com"
