@@ -151,3 +151,52 @@ async def test_a_password_change_that_upgrades_an_outdated_hash_holds_no_connect
         assert result == {"data": {"changePassword": {"errors": []}}}
         assert checked_out == 0, f"{checked_out} pooled connection(s) held while hashing the new password"
         assert viewer is not None and viewer["data"]["viewer"]["email"] == "old@example.com"
+
+
+class _FirstVerifyWaits:
+    """Replaces the password verification run in the hashing threads: the first call blocks until released
+    (a sign-in whose Argon2 check is under way), later ones run at once."""
+
+    def __init__(self, real):
+        self.real = real
+        self.started = threading.Event()
+        self.release = threading.Event()
+        self._first = True
+        self._lock = threading.Lock()
+
+    def __call__(self, password_hash, password, params):
+        with self._lock:
+            first, self._first = self._first, False
+        if first:
+            self.started.set()
+            self.release.wait(30)
+        return self.real(password_hash, password, params)
+
+
+async def test_a_sign_in_with_the_old_password_cannot_outlive_a_password_change(make_client, monkeypatch):
+    """Contract, Sessions: "`changePassword` revokes the other sessions" (and an admin's new password revokes
+    all). A sign-in reads the account and verifies the password, then creates its session later without
+    looking again: one whose check was under way when the password changed creates a fresh, active
+    session with the old password after the revocation. Right passwords are never counted, so whoever
+    knows the old password can keep sign-ins in flight continuously and always keep a session."""
+    from tests.support.auth import sign_in, sign_up
+
+    new_password = STRONG + " renewed"
+    async with make_client(password_hashing_concurrency=2) as client:
+        owner_token = (await sign_up(client, email="ann@example.com"))["token"]
+        slow = _FirstVerifyWaits(passwords_module.verify_password_sync)
+        monkeypatch.setattr(passwords_module, "verify_password_sync", slow)
+        intruder = asyncio.create_task(sign_in(client, email="ann@example.com", password=STRONG))
+        try:
+            while not slow.started.is_set():
+                assert not intruder.done(), intruder.result()
+                await asyncio.sleep(0.01)
+            change = {"input": {"currentPassword": STRONG, "newPassword": new_password, "revokeOtherSessions": True}}
+            changed = await client.gql(CHANGE_PASSWORD, change, token=owner_token)
+        finally:
+            slow.release.set()
+            signed_in = await intruder
+        assert changed == {"data": {"changePassword": {"errors": []}}}
+        if signed_in["token"] is not None:  # the old password got a session: it must not act for the account
+            viewer = await client.gql(VIEWER, token=signed_in["token"])
+            assert viewer["data"]["viewer"] is None, "a session signed in with the old password survived the change"
