@@ -200,3 +200,34 @@ async def test_a_sign_in_with_the_old_password_cannot_outlive_a_password_change(
         if signed_in["token"] is not None:  # the old password got a session: it must not act for the account
             viewer = await client.gql(VIEWER, token=signed_in["token"])
             assert viewer["data"]["viewer"] is None, "a session signed in with the old password survived the change"
+
+
+async def test_a_sign_in_in_flight_when_its_account_is_deleted_is_not_an_internal_error(make_client, monkeypatch):
+    """Contract, Errors: "Unexpected failures: INTERNAL_SERVER_ERROR"; a sign-in against an account that
+    no longer exists is INVALID_CREDENTIALS. Same root cause as above: the sign-in creates its session for
+    the user row it read before hashing; when the account was deleted meanwhile (deleteViewer, deleteUser)
+    the session's foreign key fails and the client gets a 500-class INTERNAL_SERVER_ERROR."""
+    from tests.support.auth import sign_up
+
+    async with make_client(password_hashing_concurrency=2) as client:
+        token = (await sign_up(client, email="ann@example.com"))["token"]
+        slow = _FirstVerifyWaits(passwords_module.verify_password_sync)
+        monkeypatch.setattr(passwords_module, "verify_password_sync", slow)
+        sign_in = asyncio.create_task(client.gql(
+            "mutation($i: SignInInput!) { signIn(input: $i) { token errors { code } } }",
+            {"i": {"email": "ann@example.com", "password": STRONG}},
+        ))
+        try:
+            while not slow.started.is_set():
+                assert not sign_in.done(), sign_in.result()
+                await asyncio.sleep(0.01)
+            deleted = await client.gql(
+                "mutation($i: DeleteViewerInput!) { deleteViewer(input: $i) { errors { code } } }",
+                {"i": {"password": STRONG}}, token=token,
+            )
+        finally:
+            slow.release.set()
+            body = await sign_in
+        assert deleted == {"data": {"deleteViewer": {"errors": []}}}
+        assert "errors" not in body, body
+        assert body["data"]["signIn"] == {"token": None, "errors": [{"code": "INVALID_CREDENTIALS"}]}
