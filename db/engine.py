@@ -11,6 +11,7 @@ from sqlalchemy import event, exc, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.util import await_
 
+from db.unit_of_work import TrackedSession
 from db.url import DatabaseConfig, parse_database_url
 
 
@@ -138,7 +139,7 @@ class Database:
         config = database_config(settings, url=url)
         engine = create_engine(settings, url=url)
         direct_reads = engine.dialect.driver == "asyncpg" and config.pooler == "none"
-        return cls(engine, async_sessionmaker(engine, expire_on_commit=False), direct_reads)
+        return cls(engine, async_sessionmaker(engine, expire_on_commit=False, sync_session_class=TrackedSession), direct_reads)
 
     async def ping(self, timeout: float) -> None:
         """Run `SELECT 1`, giving up after `timeout` seconds even when the host never answers.

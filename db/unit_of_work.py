@@ -15,9 +15,34 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session
 
 log = logging.getLogger(__name__)
+_WRITTEN = "usergraph_written"
+
+
+class TrackedSession(Session):
+    """A session that notes whether its current transaction has written anything, so an operation can
+    tell whether handing its connection back early would commit another field's work."""
+
+
+@event.listens_for(TrackedSession, "do_orm_execute")
+def _note_statement(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[_WRITTEN] = True
+
+
+@event.listens_for(TrackedSession, "after_flush")
+def _note_flush(session: Session, _flush_context) -> None:
+    session.info[_WRITTEN] = True
+
+
+@event.listens_for(TrackedSession, "after_transaction_end")
+def _forget_writes(session: Session, transaction) -> None:
+    if transaction.parent is None:  # the outermost transaction, not a savepoint
+        session.info.pop(_WRITTEN, None)
 
 DeferredWrite = Callable[[AsyncSession], Awaitable[object]]
 
@@ -53,6 +78,17 @@ class UnitOfWork:
         async with self._lock:
             if self._session is not None:
                 await self._session.commit()
+
+    async def release_if_unwritten(self) -> bool:
+        """`release()` when the operation's transaction has written nothing yet (its earlier fields, if
+        any, only read); False, holding on, when committing now would split another field's writes
+        from the rest of the operation."""
+        async with self._lock:
+            if self._session is not None:
+                if self._session.sync_session.info.get(_WRITTEN):
+                    return False
+                await self._session.commit()
+        return True
 
     @asynccontextmanager
     async def independent(self) -> AsyncIterator[AsyncSession]:

@@ -25,13 +25,12 @@ def _schema_with_a_two_step_mutation(halfway: asyncio.Event, never: asyncio.Even
     class Mutation:
         @strawberry.mutation
         async def two_users(self, info: strawberry.Info) -> bool:
-            async with info.context.db() as session:
-                await create_user(session, email="first@example.com", name="First", password="x7!Kq-pLm2#vR9", passwords=passwords, field_prefix=())
-                await session.flush()  # the row is in the database, uncommitted
+            await create_user(info.context.unit, email="first@example.com", name="First", password="x7!Kq-pLm2#vR9",
+                              passwords=passwords, field_prefix=())  # the row is in the database, uncommitted
             halfway.set()
             await never.wait()  # cancelled here
-            async with info.context.db() as session:
-                await create_user(session, email="second@example.com", name="Second", password="x7!Kq-pLm2#vR9", passwords=passwords, field_prefix=())
+            await create_user(info.context.unit, email="second@example.com", name="Second", password="x7!Kq-pLm2#vR9",
+                              passwords=passwords, field_prefix=())
             return True
 
     return strawberry.Schema(query=Query, mutation=Mutation, extensions=[DatabaseTransaction])

@@ -5,15 +5,16 @@ from sqlalchemy import func, select
 from api.policies import password_hashing
 from db.models import User
 from db.services.users import create_user
+from db.unit_of_work import UnitOfWork
 from tests.support.factories import signed_in_admin
 
 
 async def test_failure_after_a_savepoint_rolls_back_everything(database, settings):
     # create_user inserts inside a savepoint; a later failure must undo it on every backend.
-    async with database.sessionmaker() as session:
-        await create_user(session, email="half@example.com", name="Half", password="correct horse battery staple",
-                          passwords=password_hashing(settings))
-        await session.rollback()
+    unit = UnitOfWork(database.sessionmaker)
+    await create_user(unit, email="half@example.com", name="Half", password="correct horse battery staple",
+                      passwords=password_hashing(settings))
+    await unit.finish(commit=False)
     async with database.sessionmaker() as session:
         assert await session.scalar(select(func.count()).select_from(User)) == 0
 

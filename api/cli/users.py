@@ -22,16 +22,21 @@ def cmd_create_admin(args: argparse.Namespace, settings: Settings) -> None:
 
     async def run() -> str:
         from db.engine import Database
+        from db.unit_of_work import UnitOfWork
 
         database = Database.from_settings(settings)
         try:
-            async with database.sessionmaker() as session:
+            unit = UnitOfWork(database.sessionmaker)
+            committed = False
+            try:
                 user = await create_user(
-                    session, email=args.email, name=args.name, password=password,
+                    unit, email=args.email, name=args.name, password=password,
                     passwords=password_hashing(settings), role=Role.ADMIN, email_verified=True, field_prefix=(),
                 )
-                await session.commit()
-                return user.email
+                committed = True
+            finally:
+                await unit.finish(commit=committed)
+            return user.email
         finally:
             await database.dispose()
 

@@ -18,8 +18,9 @@ from db.models import Role, User
 from db.services import users
 from db.services.errors import ErrorCode, Problem, Rejected
 from db.services.passwords import PasswordHashing
+from db.unit_of_work import UnitOfWork
 from db.services.sessions import revoke_sessions
-from db.services.validation import check_password, email_key, normalize_email, normalize_image, normalize_name
+from db.services.validation import check_password_length, email_key, normalize_email, normalize_image, normalize_name
 
 LAST_ADMIN = "The last active admin cannot be demoted, deactivated or deleted"
 USER_NOT_FOUND = "No such user"
@@ -57,7 +58,7 @@ def _unless_last_active_admin(user_id: uuid.UUID) -> ColumnElement[bool]:
 
 
 async def update_user(
-    session: AsyncSession,
+    unit: UnitOfWork,
     *,
     user_id: uuid.UUID | None,
     email: str | None = None,
@@ -75,7 +76,8 @@ async def update_user(
     Every field is checked before anything is written; a new password or deactivation revokes all
     of the user's sessions. Raises `Rejected` with every problem found.
     """
-    user = await _get_user(session, user_id, ("id",))
+    async with unit.session() as session:
+        user = await _get_user(session, user_id, ("id",))
     values: dict[str, object] = {}
     problems: list[Problem] = []
     if email is not None:
@@ -85,7 +87,8 @@ async def update_user(
         elif normalized != user.email:
             key = email_key(normalized)
             if key != user.email_key:
-                other = await users.find_by_email(session, normalized)
+                async with unit.session() as session:
+                    other = await users.find_by_email(session, normalized)
                 if other is not None and other.id != user.id:
                     problems.append(Problem(ErrorCode.EMAIL_TAKEN, users.EMAIL_TAKEN, (*field_prefix, "email")))
             # A Core UPDATE: no ORM event keeps the key in step, so it is written here beside the email.
@@ -102,11 +105,17 @@ async def update_user(
         values["image"] = normalized
     if password is not None:
         inputs = [email or user.email, name or user.name]
-        problem = check_password(password, (*field_prefix, "password"), user_inputs=inputs)
+        problem = check_password_length(password, (*field_prefix, "password"))
         if problem:
             problems.append(problem)
     if problems:
         raise Rejected(*problems)
+    if password is not None:
+        if passwords is None:
+            raise ValueError("a new password needs the app's PasswordHashing")
+        weak = await passwords.check(password, (*field_prefix, "password"), inputs)
+        if weak:
+            raise Rejected(weak)
 
     if role is not None:
         values["role"] = role
@@ -115,12 +124,26 @@ async def update_user(
     if email_verified is not None:
         values["email_verified"] = email_verified
     if password is not None:
-        if passwords is None:
-            raise ValueError("a new password needs the app's PasswordHashing")
-        values["password_hash"] = await passwords.hash(password)
+        values["password_hash"] = await users.hash_new_password(unit, passwords, password)
     if not values:
         return user
+    async with unit.session() as session:
+        return await _write_user_changes(
+            session, user=user, values=values, role=role, is_active=is_active,
+            new_password=password is not None, field_prefix=field_prefix,
+        )
 
+
+async def _write_user_changes(
+    session: AsyncSession,
+    *,
+    user: User,
+    values: dict[str, object],
+    role: Role | None,
+    is_active: bool | None,
+    new_password: bool,
+    field_prefix: tuple[str, ...],
+) -> User:
     statement = update(User).where(User.id == user.id).values(**values).returning(User)
     demoting = role == Role.USER or is_active is False
     if demoting:
@@ -137,7 +160,7 @@ async def update_user(
     if updated is None:
         field = (*field_prefix, "role" if role == Role.USER else "isActive")
         await _refuse_as_last_admin(session, user.id, field)
-    if password is not None or is_active is False:
+    if new_password or is_active is False:
         await revoke_sessions(session, user_id=user.id)
     return updated
 

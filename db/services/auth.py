@@ -7,7 +7,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from db.models import Session, User
 from db.services import rate_limit
@@ -16,7 +18,6 @@ from db.services.passwords import PasswordHashing
 from db.services.rate_limit import RATE_LIMITED, SIGN_UP_RATE_LIMITED, Action, SignInLimits, SignUpLimits
 from db.services.sessions import SessionPolicy, create_session, revoke_sessions
 from db.services.users import check_new_user, email_taken, find_by_email, insert_user
-from db.services.validation import check_password
 from db.types import utcnow
 from db.unit_of_work import UnitOfWork
 
@@ -72,6 +73,9 @@ async def sign_up(
             unit, action=Action.SIGN_UP, limits=policy.sign_up_limits.limits,
             ip_address=client.ip_address, refusal=Problem(ErrorCode.RATE_LIMITED, SIGN_UP_RATE_LIMITED), now=now,
         )
+        weak = await policy.passwords.check(password, ("input", "password"), [email, name])
+        if weak:
+            raise Rejected(weak)
         async with unit.session() as session:
             taken = await find_by_email(session, new.email) is not None
         await unit.release()
@@ -97,15 +101,14 @@ async def sign_in(
     """Unknown email and wrong password are the same INVALID_CREDENTIALS; ACCOUNT_DISABLED comes only
     after the right password; past a limit, RATE_LIMITED comes before any password check."""
     now = now or utcnow()
-    user = await _check_password(
-        unit, policy=policy, email=email, user=None, password=password, client=client,
-        failure=Problem(ErrorCode.INVALID_CREDENTIALS, INVALID_CREDENTIALS), now=now,
+    failure = Problem(ErrorCode.INVALID_CREDENTIALS, INVALID_CREDENTIALS)
+    checked = await _check_password(
+        unit, policy=policy, email=email, user=None, password=password, client=client, failure=failure, now=now,
     )
-    if not user.is_active:
-        raise Rejected(Problem(ErrorCode.ACCOUNT_DISABLED, ACCOUNT_DISABLED))
     async with unit.session() as session:
+        await _claim(session, checked, failure=failure, now=now)
         await rate_limit.clear_failures(session, email=email, ip_address=client.ip_address)
-        return await _start_session(session, policy=policy, user=user, client=client, now=now)
+        return await _start_session(session, policy=policy, user=checked.user, client=client, now=now)
 
 
 async def change_password(
@@ -119,7 +122,8 @@ async def change_password(
     revoke_other_sessions: bool,
     client: Client,
 ) -> User:
-    weak = check_password(new_password, ("input", "newPassword"), user_inputs=[user.email, user.name])
+    await unit.release()  # the strength estimate and the hashes below hold no connection
+    weak = await policy.passwords.check(new_password, ("input", "newPassword"), [user.email, user.name])
     await _check_password(
         unit, policy=policy, email=user.email, user=user, password=current_password,
         client=client, also=weak,
@@ -149,6 +153,13 @@ async def delete_account(unit: UnitOfWork, *, policy: AuthPolicy, user: User, pa
     return user.id
 
 
+@dataclass(frozen=True)
+class CheckedPassword:
+    user: User
+    seen_hash: str  # the hash the password was checked against
+    upgraded_hash: str | None  # the same password hashed with the current parameters, when they changed
+
+
 async def _check_password(
     unit: UnitOfWork,
     *,
@@ -160,14 +171,13 @@ async def _check_password(
     failure: Problem,
     also: Problem | None = None,
     now: datetime | None = None,
-) -> User:
+) -> CheckedPassword:
     """The account whose password this is, checked without holding a database connection.
 
     The operation's connection is handed back first; then a hashing slot is taken, the attempt counted
     (RATE_LIMITED past a limit, without checking), the account read by `email` unless `user` is given,
     and the connection handed back again before hashing. A wrong password leaves its attempt counted
-    whatever the operation does; a right one takes it back, and stores an upgraded hash when the stored
-    one used outdated Argon2 parameters.
+    whatever the operation does; a right one takes it back. Nothing is written to the account here.
     """
     await unit.release()
     async with policy.passwords.slot():
@@ -184,11 +194,30 @@ async def _check_password(
         raise Rejected(*[p for p in (failure, also) if p])
     assert user is not None  # a matching password implies a user
     reservation.take_back()
-    if new_hash:
-        async with unit.session() as session:
-            user.password_hash = new_hash
-            await session.flush()
-    return user
+    return CheckedPassword(user, user.password_hash, new_hash)
+
+
+async def _claim(session: AsyncSession, checked: CheckedPassword, *, failure: Problem, now: datetime) -> None:
+    """Sign-in's last word on the account, as it is now: the password it was checked against is still
+    its password, and it is active. One conditional UPDATE, which also locks the row (PostgreSQL) or the
+    database (SQLite) until the operation ends: a password change, deactivation or deletion that
+    committed while the hash was being checked refuses this sign-in, and one that comes later waits for
+    it and then revokes its session. An outdated hash is upgraded in the same statement."""
+    user = checked.user
+    new_hash = checked.upgraded_hash or checked.seen_hash
+    row = (await session.execute(
+        update(User)
+        .where(User.id == user.id, User.password_hash == checked.seen_hash)
+        .values(last_sign_in_at=now, password_hash=new_hash)
+        .returning(User.is_active)
+        .execution_options(synchronize_session=False)
+    )).first()
+    if row is None:  # deleted, or its password changed meanwhile
+        raise Rejected(failure)
+    if not row.is_active:
+        raise Rejected(Problem(ErrorCode.ACCOUNT_DISABLED, ACCOUNT_DISABLED))
+    set_committed_value(user, "password_hash", new_hash)
+    set_committed_value(user, "last_sign_in_at", now)
 
 
 async def _start_session(

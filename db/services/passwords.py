@@ -14,6 +14,9 @@ from functools import lru_cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from db.services.errors import Problem
+from db.services.validation import check_password
+
 
 
 @dataclass(frozen=True)
@@ -124,3 +127,7 @@ class PasswordHashing:
 
     async def verify(self, password_hash: str | None, password: str) -> tuple[bool, str | None]:
         return await verify_password(password_hash, password, self.params)
+
+    async def check(self, password: str, field: tuple[str, ...], user_inputs: list[str]) -> Problem | None:
+        """The password's length and strength, estimated in a hashing thread (it costs CPU too)."""
+        return await _in_hashing_thread(check_password, password, field, user_inputs)

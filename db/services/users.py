@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import Role, User
 from db.services.errors import ErrorCode, Problem, Rejected
 from db.services.passwords import PasswordHashing
-from db.services.validation import check_password, email_key, normalize_email, normalize_image, normalize_name
+from db.unit_of_work import UnitOfWork
+from db.services.validation import check_password_length, email_key, normalize_email, normalize_image, normalize_name
 
 EMAIL_TAKEN = "An account with this email already exists"
 
@@ -46,12 +47,11 @@ class NewUser:
 
 
 def check_new_user(*, email: str, name: str, password: str, field_prefix: tuple[str, ...] = ("input",)) -> NewUser:
-    """Validate every field at once; raises `Rejected` with all the problems."""
+    """Validate every field at once (the password's length; its strength costs CPU and is estimated
+    later, by `PasswordHashing.check`); raises `Rejected` with all the problems."""
     normalized_email, email_problem = normalize_email(email, (*field_prefix, "email"))
     normalized_name, name_problem = normalize_name(name, (*field_prefix, "name"))
-    password_problem = check_password(
-        password, (*field_prefix, "password"), user_inputs=[email, name]
-    )
+    password_problem = check_password_length(password, (*field_prefix, "password"))
     problems = [p for p in (email_problem, name_problem, password_problem) if p]
     if problems:
         raise Rejected(*problems)
@@ -59,7 +59,7 @@ def check_new_user(*, email: str, name: str, password: str, field_prefix: tuple[
 
 
 async def create_user(
-    session: AsyncSession,
+    unit: UnitOfWork,
     *,
     email: str,
     name: str,
@@ -71,13 +71,26 @@ async def create_user(
 ) -> User:
     """Validate every field at once, hash the password off the loop and insert; raises `Rejected`."""
     new = check_new_user(email=email, name=name, password=password, field_prefix=field_prefix)
-    # Hash before touching the database: on SQLite a mutation holds the write lock from its first
-    # statement, and no one should wait on Argon2 for it.
-    password_hash = await passwords.hash(password)
-    if await find_by_email(session, new.email) is not None:
-        raise Rejected(email_taken((*field_prefix, "email")))
-    user = User(email=new.email, name=new.name, role=role, email_verified=email_verified, password_hash=password_hash)
-    return await insert_user(session, user, field=(*field_prefix, "email"))
+    weak = await passwords.check(password, (*field_prefix, "password"), [email, name])
+    if weak:
+        raise Rejected(weak)
+    password_hash = await hash_new_password(unit, passwords, password)
+    async with unit.session() as session:
+        if await find_by_email(session, new.email) is not None:
+            raise Rejected(email_taken((*field_prefix, "email")))
+        user = User(email=new.email, name=new.name, role=role, email_verified=email_verified, password_hash=password_hash)
+        return await insert_user(session, user, field=(*field_prefix, "email"))
+
+
+async def hash_new_password(unit: UnitOfWork, passwords: PasswordHashing, password: str) -> str:
+    """Hash a password an admin (or the CLI) sets, holding no connection meanwhile where that is possible:
+    when the operation has written nothing yet, its connection is handed back and a hashing slot taken.
+    When an earlier field of the same operation wrote, its transaction must stay whole: the hash then
+    runs holding the connection, without waiting for a slot (which could wait on connections in turn)."""
+    if await unit.release_if_unwritten():
+        async with passwords.slot():
+            return await passwords.hash(password)
+    return await passwords.hash(password)
 
 
 async def update_profile(

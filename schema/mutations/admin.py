@@ -31,11 +31,10 @@ class AdminMutations:
     @rejected_as(UserPayload)
     async def create_user(self, info: strawberry.Info, input: CreateUserInput) -> UserPayload:
         await require_admin(info)
-        async with info.context.db() as session:
-            user = await admin.create_user(
-                session, email=input.email, name=input.name, password=input.password,
-                role=input.role, email_verified=input.email_verified, passwords=info.context.config.auth.passwords,
-            )
+        user = await admin.create_user(
+            info.context.unit, email=input.email, name=input.name, password=input.password,
+            role=input.role, email_verified=input.email_verified, passwords=info.context.config.auth.passwords,
+        )
         return UserPayload(user=user)
 
     @strawberry.mutation(description="Admins only.")
@@ -43,12 +42,11 @@ class AdminMutations:
     async def update_user(self, info: strawberry.Info, id: strawberry.ID, input: UpdateUserInput) -> UserPayload:
         await require_admin(info)
         user_id = _user_id(id)
-        async with info.context.db() as session:
-            user = await admin.update_user(
-                session, user_id=user_id, email=input.email, name=input.name, image=_image_change(input.image),
-                role=input.role, is_active=input.is_active, email_verified=input.email_verified,
-                password=input.password, passwords=info.context.config.auth.passwords,
-            )
+        user = await admin.update_user(
+            info.context.unit, user_id=user_id, email=input.email, name=input.name, image=_image_change(input.image),
+            role=input.role, is_active=input.is_active, email_verified=input.email_verified,
+            password=input.password, passwords=info.context.config.auth.passwords,
+        )
         return UserPayload(user=user)
 
     @strawberry.mutation(description="Admins only.")
