@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import re
 import secrets
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -140,36 +140,39 @@ def leftovers(connection: Connection) -> dict[str, list[str]]:
     return found
 
 
-# --- fixtures and tests (synchronous: Alembic's env.py runs an event loop of its own) --------------
+# --- fixtures and tests ------------------------------------------------------------------------------
 
 
 @pytest.fixture
-def fresh_database_url(database_url: str, tmp_path) -> Iterator[str]:
+async def fresh_database_url(database_url: str, tmp_path) -> AsyncIterator[str]:
     """An empty database of the test run's kind, dropped afterwards."""
     if make_url(database_url).get_backend_name() == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'migrations.db'}"
         return
-    url = create_test_database(database_url, f"usergraph_migrations_{secrets.token_hex(4)}")
+    name = f"usergraph_migrations_{secrets.token_hex(4)}"
+    url = await asyncio.to_thread(create_test_database, database_url, name)  # asyncio.run of its own
     try:
         yield url
     finally:
-        drop_test_database(url)
+        await asyncio.to_thread(drop_test_database, url)
 
 
-def _inspect(url: str, how):
+async def _inspect(url: str, how):
     """Run `how(connection)` on the database, through the app's own engine set-up."""
     from api.settings import get_settings
     from db.engine import create_engine
 
-    async def run():
-        engine = create_engine(get_settings(), url=url)
-        try:
-            async with engine.connect() as connection:
-                return await connection.run_sync(how)
-        finally:
-            await engine.dispose()
+    engine = create_engine(get_settings(), url=url)
+    try:
+        async with engine.connect() as connection:
+            return await connection.run_sync(how)
+    finally:
+        await engine.dispose()
 
-    return asyncio.run(run())
+
+async def _migrate(step, url: str, *args: str) -> None:
+    # Alembic's env.py runs an event loop of its own: in a worker thread, so the tests' loop is left alone.
+    await asyncio.to_thread(step, url, *args)
 
 
 def test_the_models_declare_tables_and_indexes():
@@ -184,21 +187,21 @@ SKIPPED_EXPRESSION_INDEX = "ignore:Skipped unsupported reflection of expression-
 
 
 @pytest.mark.filterwarnings(SKIPPED_EXPRESSION_INDEX)
-def test_upgrade_builds_exactly_the_tables_and_indexes_the_models_declare(fresh_database_url):
-    upgrade(fresh_database_url)
-    assert _inspect(fresh_database_url, reflected_schema) == expected_schema()
+async def test_upgrade_builds_exactly_the_tables_and_indexes_the_models_declare(fresh_database_url):
+    await _migrate(upgrade, fresh_database_url)
+    assert await _inspect(fresh_database_url, reflected_schema) == expected_schema()
 
 
 @pytest.mark.filterwarnings(SKIPPED_EXPRESSION_INDEX)
-def test_downgrade_to_base_leaves_nothing_and_upgrade_rebuilds_it(fresh_database_url):
-    upgrade(fresh_database_url)
-    downgrade(fresh_database_url, "base")
-    assert _inspect(fresh_database_url, leftovers) == {
+async def test_downgrade_to_base_leaves_nothing_and_upgrade_rebuilds_it(fresh_database_url):
+    await _migrate(upgrade, fresh_database_url)
+    await _migrate(downgrade, fresh_database_url, "base")
+    assert await _inspect(fresh_database_url, leftovers) == {
         "tables": [], "versions": [],
         **({"enums": [], "sequences": []} if fresh_database_url.startswith("postgresql") else {}),
     }
-    upgrade(fresh_database_url)
-    assert _inspect(fresh_database_url, reflected_schema) == expected_schema()
+    await _migrate(upgrade, fresh_database_url)
+    assert await _inspect(fresh_database_url, reflected_schema) == expected_schema()
 
 
 @pytest.mark.filterwarnings("ignore")
