@@ -102,7 +102,6 @@ def _exchange(port: int, raw_value: bytes) -> tuple[bytes, list[bytes]]:
     return status, headers
 
 
-@pytest.mark.slow
 def test_the_real_server_never_echoes_or_logs_control_characters(tmp_path, database_url):
     env = {"DATABASE_URL": database_url, "LOG_FORMAT": "text"}
     with running_server(env, "--no-migrate", tmp_path=tmp_path) as server:
