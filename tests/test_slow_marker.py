@@ -1,53 +1,69 @@
 """The `slow` rule (tests/support/slow.py) marks what starts a process or searches long, and nothing else,
 so that `pytest -m "not slow"` stays quick without leaving out a fast test."""
 
-import asyncio
-import subprocess
-import sys
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.support.server import running_server
 from tests.support.slow import is_slow
+
+# Sample tests, compiled apart so that the tests below do not themselves look like they start processes.
+SAMPLES = """
+import asyncio
+import subprocess
+import sys
+
+from tests.support.server import running_server
+
+
+def runs_a_subprocess():
+    subprocess.run(["true"], check=True)
+
+
+def starts_the_server(tmp_path):
+    with running_server({}, tmp_path=tmp_path):
+        pass
+
+
+async def spawns_from_a_closure():
+    async def inner():
+        await asyncio.create_subprocess_exec("true")
+
+    await inner()
 
 
 def _helper_that_runs_the_cli():
     return subprocess.run([sys.executable, "-c", "pass"], check=True)
 
 
+def calls_a_helper():
+    _helper_that_runs_the_cli()
+
+
 def _helper_that_only_computes():
     return sum(range(3))
 
 
-def test_starting_a_process_directly_through_a_helper_or_a_fixture_is_slow():
-    def runs_a_subprocess():
-        subprocess.run(["true"], check=True)
+def plain():
+    _helper_that_only_computes()
+"""
 
-    def starts_the_server(tmp_path):
-        with running_server({}, tmp_path=tmp_path):
-            pass
 
-    async def spawns_from_a_closure():
-        async def inner():
-            await asyncio.create_subprocess_exec("true")
+@pytest.fixture(scope="module")
+def samples() -> dict:
+    namespace = {"__name__": "tests.slow_marker_samples"}
+    exec(compile(SAMPLES, "<slow marker samples>", "exec"), namespace)
+    return namespace
 
-        await inner()
 
-    def calls_a_helper():
-        _helper_that_runs_the_cli()
-
-    def plain():
-        _helper_that_only_computes()
-
-    assert is_slow(runs_a_subprocess)
-    assert is_slow(starts_the_server)
-    assert is_slow(spawns_from_a_closure)
-    assert is_slow(calls_a_helper)
-    assert is_slow(plain, fixtures=[runs_a_subprocess])
-    assert not is_slow(plain)
-    assert not is_slow(plain, fixtures=[_helper_that_only_computes])
+def test_starting_a_process_directly_through_a_helper_or_a_fixture_is_slow(samples):
+    assert is_slow(samples["runs_a_subprocess"])
+    assert is_slow(samples["starts_the_server"])
+    assert is_slow(samples["spawns_from_a_closure"])
+    assert is_slow(samples["calls_a_helper"])
+    assert is_slow(samples["plain"], fixtures=[samples["runs_a_subprocess"]])
+    assert not is_slow(samples["plain"])
+    assert not is_slow(samples["plain"], fixtures=[samples["_helper_that_only_computes"]])
 
 
 def test_a_longer_hypothesis_search_than_the_default_is_slow():
@@ -75,4 +91,4 @@ def test_the_suite_marks_the_process_tests_and_leaves_the_in_process_ones(reques
     assert "tests/test_transport_audit.py::test_graphql_http_audit_has_no_error_and_no_warning" in slow
     assert "tests/test_fuzz.py::test_valid_operations_never_fail_on_the_server" in slow  # a long search
     assert "tests/test_graphql_transport.py::test_typename_over_post" not in slow
-    assert not [node for node in slow if node.startswith(("tests/test_users_queries.py", "tests/test_pagination.py"))]
+    assert not [node for node in slow if node.startswith(("tests/test_users_queries.py", "tests/test_slow_marker.py"))]
