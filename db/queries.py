@@ -47,7 +47,6 @@ _USER_ORDER_KEYS = {
     "NAME": SortKey(func.lower(User.name), str),
     "LAST_SIGN_IN_AT": SortKey(User.last_sign_in_at, datetime, nullable=True),
 }
-USER_ORDER_FIELDS = tuple(_USER_ORDER_KEYS)
 
 
 def user_ordering(field: str, *, descending: bool = False) -> Ordering:

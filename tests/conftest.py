@@ -42,6 +42,22 @@ def pytest_configure(config: pytest.Config) -> None:
     upgrade(url)
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark `slow` by rule (tests/support/slow.py), so a new test of the kind is marked without anyone
+    remembering to; `uv run pytest -m "not slow"` is the quick loop, CI runs everything."""
+    from tests.support.slow import is_slow
+
+    for item in items:
+        function = getattr(item, "function", None)
+        if function is None or item.get_closest_marker("slow"):
+            continue
+        # pytest keeps a test's fixture definitions in `_fixtureinfo`; without it only the test is looked at.
+        fixtures = getattr(item, "_fixtureinfo", None)
+        definitions = fixtures.name2fixturedefs.values() if fixtures is not None else ()
+        if is_slow(function, [definition.func for defs in definitions for definition in defs]):
+            item.add_marker(pytest.mark.slow)
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     if "drop" in _state:
         drop_test_database(_state["drop"])

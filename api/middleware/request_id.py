@@ -11,7 +11,7 @@ from contextvars import ContextVar
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 HEADER = b"x-request-id"
-_SANE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_SANE = re.compile(r"[A-Za-z0-9._:-]{1,128}")  # fullmatch: `$` would let a trailing newline through
 
 # Request IDs need to be unique, not secret: a pseudo-random generator seeded from the OS, again in
 # every forked child, instead of an OS call per request (os.urandom was ~2% of a small query's CPU time).
@@ -30,7 +30,7 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send)
             return
         incoming = dict(scope["headers"]).get(HEADER, b"").decode("latin-1")
-        request_id = incoming if _SANE.match(incoming) else f"{_random_ids.getrandbits(128):032x}"
+        request_id = incoming if _SANE.fullmatch(incoming) else f"{_random_ids.getrandbits(128):032x}"
         scope.setdefault("state", {})["request_id"] = request_id
         token = current_request_id.set(request_id)
 
