@@ -205,3 +205,26 @@ def test_x_forwarded_for_counts_only_from_a_trusted_proxy(tmp_path, database_url
                                    "email": f"xff-{trusted}@example.com", "password": PASSWORD, "name": "X"}}})
             seen[trusted] = reply.json()["data"]["signUp"]["session"]["ipAddress"]
     assert seen == {"127.0.0.1": "203.0.113.7", "192.0.2.99": "127.0.0.1"}
+
+
+async def test_ipv6_addresses_of_one_64_share_the_ip_limit(settings):
+    """Found by the adversarial review: counting single IPv6 addresses gave whoever holds a /64 (one
+    subscriber, usually) 2^64 addresses' worth of tries."""
+    for n in range(settings.sign_in_max_failures_per_ip):
+        async with client_from(settings, f"2001:db8:1:2::{n + 1:x}") as attacker:
+            assert codes(await sign_in(attacker, email=f"guess{n}@example.com", password=WRONG)) == [
+                "INVALID_CREDENTIALS"]
+    async with client_from(settings, "2001:db8:1:2:ffff::9") as same_64, \
+            client_from(settings, "2001:db8:1:3::1") as next_64:
+        assert codes(await sign_in(same_64, email="another@example.com", password=WRONG)) == ["RATE_LIMITED"]
+        assert codes(await sign_in(next_64, email="another@example.com", password=WRONG)) == [
+            "INVALID_CREDENTIALS"]
+
+
+def test_long_emails_with_one_prefix_are_counted_apart():
+    from db.services.rate_limit import failure_key
+
+    first, second = "a" * 330 + "1@example.com", "a" * 330 + "2@example.com"
+    assert failure_key(first) != failure_key(second)
+    assert len(failure_key(first)) <= 320
+    assert failure_key("Ann@Example.com") == "ann@example.com"

@@ -10,6 +10,8 @@ afterwards; only a right password takes its attempt back, once the operation has
 
 from __future__ import annotations
 
+import hashlib
+import ipaddress
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -77,8 +79,28 @@ class SignUpLimits:
 
 def failure_key(email: str) -> str:
     """The email as the limiter counts it: the accounts' own key (NFKC, case-folded), whether or not the
-    address is valid, so `Ann@x.io` and `ANN@x.io` share one count."""
-    return email_key(email).replace("\x00", "\ufffd")[:_EMAIL_MAX]  # PostgreSQL refuses NUL in text
+    address is valid, so `Ann@x.io` and `ANN@x.io` share one count. A key longer than the column keeps
+    a digest of the whole, so two long addresses with one prefix never share a count."""
+    key = email_key(email).replace("\x00", "\ufffd")  # PostgreSQL refuses NUL in text
+    if len(key) <= _EMAIL_MAX:
+        return key
+    return f"{key[:_EMAIL_MAX - 65]}#{hashlib.sha256(key.encode()).hexdigest()}"
+
+
+def ip_key(ip_address: str | None) -> str | None:
+    """The client IP as the limiter counts it: an IPv6 address by its /64, which one subscriber usually
+    holds whole (counting single addresses would give them 2^64 tries)."""
+    if not ip_address:
+        return None
+    try:
+        address = ipaddress.ip_address(ip_address)
+    except ValueError:
+        return ip_address[:_IP_MAX]
+    if address.version == 6:
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
 
 
 @dataclass(frozen=True)
@@ -108,7 +130,7 @@ async def reserve(
     is already reached. Each step is a short transaction of its own: no connection is held afterwards."""
     now = now or utcnow()
     key = failure_key(email) if email is not None else None
-    ip_address = ip_address[:_IP_MAX] if ip_address else None
+    ip_address = ip_key(ip_address)
     attempt_id = uuid.uuid4()
     async with unit.independent() as session:
         await session.execute(insert(Attempt).values(
@@ -149,7 +171,7 @@ async def clear_failures(session, *, email: str, ip_address: str | None) -> None
     """Forget the failed password checks of an email from one client IP, after a sign-in completed
     there (failures from other IPs, and the IP's with other emails, still count)."""
     key = failure_key(email)
-    ip_condition = Attempt.ip_address == ip_address[:_IP_MAX] if ip_address else Attempt.ip_address.is_(None)
+    ip_condition = Attempt.ip_address == ip_key(ip_address) if ip_address else Attempt.ip_address.is_(None)
     await session.execute(delete(Attempt).where(
         Attempt.action == Action.PASSWORD.value, Attempt.email == key, ip_condition,
     ))
