@@ -20,22 +20,22 @@ from db.services.pagination import Ordering, SortKey
 _USERS, _SESSIONS = User.__table__, Session.__table__
 
 
-async def users_by_ids(session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[UserRecord | None]:
+async def users_by_ids(db: AsyncSession, ids: Sequence[uuid.UUID]) -> list[UserRecord | None]:
     statement = select(*record_columns(UserRecord, _USERS)).where(_USERS.c.id.in_(ids))
-    by_id = {row.id: row for row in map(make_user_record, await _rows(session, statement))}
+    by_id = {row.id: row for row in map(make_user_record, await _rows(db, statement))}
     return [by_id.get(id_) for id_ in ids]
 
 
-async def sessions_by_ids(session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[SessionRecord | None]:
+async def sessions_by_ids(db: AsyncSession, ids: Sequence[uuid.UUID]) -> list[SessionRecord | None]:
     statement = select(*record_columns(SessionRecord, _SESSIONS)).where(_SESSIONS.c.id.in_(ids))
-    by_id = {row.id: row for row in map(make_session_record, await _rows(session, statement))}
+    by_id = {row.id: row for row in map(make_session_record, await _rows(db, statement))}
     return [by_id.get(id_) for id_ in ids]
 
 
-async def _rows(session: AsyncSession, statement: Any, parameters: dict[str, Any] | None = None) -> Any:
+async def _rows(db: AsyncSession, statement: Any, parameters: dict[str, Any] | None = None) -> Any:
     """Run a Core select on the operation's connection: plain rows, none of the ORM's loading machinery
     (about 2.5x cheaper per row: bench/README.md)."""
-    return await (await session.connection()).execute(statement, parameters)
+    return await (await db.connection()).execute(statement, parameters)
 
 
 # --- users: filters and orderings of the `users` connection ------------------------------------------
@@ -133,7 +133,7 @@ _SESSIONS_OF_USERS = {status: _sessions_of_users_statement(status, None) for sta
 
 
 async def sessions_of_users(
-    session: AsyncSession,
+    db: AsyncSession,
     user_ids: Sequence[uuid.UUID],
     *,
     limit: int,
@@ -143,7 +143,7 @@ async def sessions_of_users(
 ) -> dict[uuid.UUID, list[SessionRecord]]:
     """Up to `limit` sessions per user, newest first, in ONE statement however many users there are."""
     statement = _SESSIONS_OF_USERS[status] if after is None else _sessions_of_users_statement(status, after)
-    rows = await _rows(session, statement, {"user_ids": list(user_ids), "now": now, "limit": limit})
+    rows = await _rows(db, statement, {"user_ids": list(user_ids), "now": now, "limit": limit})
     pages: dict[uuid.UUID, list[SessionRecord]] = {id_: [] for id_ in user_ids}
     for row in rows:
         found = make_session_record(row)
@@ -152,7 +152,7 @@ async def sessions_of_users(
 
 
 async def session_counts(
-    session: AsyncSession, user_ids: Sequence[uuid.UUID], *, status: SessionStatus | None, now: datetime
+    db: AsyncSession, user_ids: Sequence[uuid.UUID], *, status: SessionStatus | None, now: datetime
 ) -> dict[uuid.UUID, int]:
     statement = (
         select(Session.user_id, func.count())
@@ -160,12 +160,12 @@ async def session_counts(
         .group_by(Session.user_id)
     )
     counts = dict.fromkeys(user_ids, 0)
-    counts.update({user_id: n for user_id, n in await session.execute(statement)})
+    counts.update({user_id: n for user_id, n in await db.execute(statement)})
     return counts
 
 
 async def users_with_sessions_at_or_before(
-    session: AsyncSession,
+    db: AsyncSession,
     user_ids: Sequence[uuid.UUID],
     *,
     position: tuple[datetime, uuid.UUID],
@@ -182,4 +182,4 @@ async def users_with_sessions_at_or_before(
         )
         .distinct()
     )
-    return set(await session.scalars(statement))
+    return set(await db.scalars(statement))

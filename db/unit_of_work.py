@@ -57,7 +57,7 @@ class UnitOfWork:
         self._deferred: list[DeferredWrite] = []
 
     @asynccontextmanager
-    async def session(self) -> AsyncIterator[AsyncSession]:
+    async def db(self) -> AsyncIterator[AsyncSession]:
         """The operation's session, opened on first use and held exclusively for the `async with`."""
         async with self._lock:
             if self._finished:
@@ -93,8 +93,8 @@ class UnitOfWork:
     @asynccontextmanager
     async def independent(self) -> AsyncIterator[AsyncSession]:
         """A transaction of its own, committed when the `async with` ends without an exception."""
-        async with self._sessionmaker.begin() as session:
-            yield session
+        async with self._sessionmaker.begin() as db:
+            yield db
 
     def after_end(self, write: DeferredWrite) -> None:
         """Run `write` in its own transaction once the operation's transaction has ended, either way."""
@@ -122,7 +122,7 @@ class UnitOfWork:
 
     async def _run_deferred(self, write: DeferredWrite) -> None:
         try:
-            async with self.independent() as session:
-                await write(session)
+            async with self.independent() as db:
+                await write(db)
         except Exception:  # noqa: BLE001 - one failed write must not stop the others or the answer
             log.exception("a write deferred to the end of the operation failed")

@@ -64,7 +64,7 @@ class Context(BaseContext):
 
     def db(self) -> AbstractAsyncContextManager[AsyncSession]:
         """The operation's session, held exclusively for the duration of the `async with`."""
-        return self.unit.session()
+        return self.unit.db()
 
     async def finish(self, *, commit: bool) -> None:
         """End the operation's transaction (db/unit_of_work.py), then run the writes deferred past it."""
@@ -94,9 +94,9 @@ class Context(BaseContext):
     async def _writable(self, viewer: Viewer) -> Viewer | None:
         """The ORM rows of a viewer first read as records (through the identity map); from now on they
         are the operation's viewer."""
-        async with self.db() as session:
-            user = await session.get(User, viewer.user.id)
-            login = await session.get(Session, viewer.session.id)
+        async with self.db() as db:
+            user = await db.get(User, viewer.user.id)
+            login = await db.get(Session, viewer.session.id)
         rows = Viewer(user, login) if user is not None and login is not None else None
         resolved = asyncio.get_running_loop().create_future()
         resolved.set_result(rows)
@@ -163,8 +163,8 @@ class Context(BaseContext):
         policy = self.config.auth.sessions
         started = utcnow()
         if writes:
-            async with self.db() as session:
-                found = await authenticate(session, token, policy=policy, now=started)
+            async with self.db() as db:
+                found = await authenticate(db, token, policy=policy, now=started)
         else:
             direct = self.database.engine if self.database.direct_reads else None
             found = await authenticate_records(self.db, token, policy=policy, now=started, direct=direct)

@@ -62,16 +62,16 @@ class Loaders:
         missing = [id_ for id_ in ids if id_ not in seen]
         found: dict[uuid.UUID, Any] = {}
         if missing:
-            async with self._context.db() as session:
-                found = dict(zip(missing, await load(session, missing), strict=True))
+            async with self._context.db() as db:
+                found = dict(zip(missing, await load(db, missing), strict=True))
         return [seen[id_] if id_ in seen else found[id_] for id_ in ids]
 
     async def _load_session_pages(self, keys: list[SessionPageKey]) -> list[list[Session]]:
         pages: dict[tuple[Any, ...], list[Session]] = {}
-        async with self._context.db() as session:
+        async with self._context.db() as db:
             for (limit, after, status), user_ids in _grouped(keys).items():
                 found = await queries.sessions_of_users(
-                    session, user_ids, limit=limit, after=after, status=status, now=self.now
+                    db, user_ids, limit=limit, after=after, status=status, now=self.now
                 )
                 pages.update({(user_id, limit, after, status): rows for user_id, rows in found.items()})
         for rows in pages.values():
@@ -80,18 +80,18 @@ class Loaders:
 
     async def _load_session_counts(self, keys: list[tuple[uuid.UUID, SessionStatus | None]]) -> list[int]:
         counts: dict[tuple[Any, ...], int] = {}
-        async with self._context.db() as session:
+        async with self._context.db() as db:
             for (status,), user_ids in _grouped(keys).items():
-                found = await queries.session_counts(session, user_ids, status=status, now=self.now)
+                found = await queries.session_counts(db, user_ids, status=status, now=self.now)
                 counts.update({(user_id, status): n for user_id, n in found.items()})
         return [counts[key] for key in keys]
 
     async def _load_sessions_at_or_before(self, keys: list[tuple[Any, ...]]) -> list[bool]:
         found: set[tuple[Any, ...]] = set()
-        async with self._context.db() as session:
+        async with self._context.db() as db:
             for (position, status), user_ids in _grouped(keys).items():
                 users = await queries.users_with_sessions_at_or_before(
-                    session, user_ids, position=position, status=status, now=self.now
+                    db, user_ids, position=position, status=status, now=self.now
                 )
                 found.update((user_id, position, status) for user_id in users)
         return [key in found for key in keys]

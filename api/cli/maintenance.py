@@ -42,12 +42,12 @@ def cmd_purge_sessions(args: argparse.Namespace, settings: Settings) -> None:
         database = Database.from_settings(settings)
         now = utcnow()
         try:
-            async with database.sessionmaker() as session:
-                sessions = await purge_ended_sessions(session, ended_before=now - older_than)
+            async with database.sessionmaker() as db:
+                sessions = await purge_ended_sessions(db, ended_before=now - older_than)
                 # Attempts older than every limit's window no longer count for anything.
                 window = max(sign_in_limits(settings).window, sign_up_limits(settings).window)
-                failures = await purge_attempts(session, before=now - window)
-                await session.commit()
+                failures = await purge_attempts(db, before=now - window)
+                await db.commit()
                 return sessions, failures
         finally:
             await database.dispose()
@@ -93,16 +93,16 @@ def cmd_seed(args: argparse.Namespace, settings: Settings) -> None:
     async def run():
         database = Database.from_settings(settings)
         try:
-            async with database.sessionmaker() as session:
+            async with database.sessionmaker() as db:
                 result = await seed_demo_data(
-                    session,
+                    db,
                     users=args.users,
                     sessions_per_user=args.sessions_per_user,
                     password_hash=hash_password_sync(DEMO_PASSWORD, password_hashing(settings).params),
                     session_ttl=timedelta(days=settings.session_ttl_days),
                     progress=progress_bar("seeding users"),
                 )
-                await session.commit()
+                await db.commit()
                 return result
         finally:
             await database.dispose()

@@ -28,23 +28,23 @@ USER_NOT_FOUND = "No such user"
 create_user = users.create_user
 
 
-async def _get_user(session: AsyncSession, user_id: uuid.UUID | None, field: tuple[str, ...]) -> User:
-    user = await session.get(User, user_id) if user_id is not None else None
+async def _get_user(db: AsyncSession, user_id: uuid.UUID | None, field: tuple[str, ...]) -> User:
+    user = await db.get(User, user_id) if user_id is not None else None
     if user is None:
         raise Rejected(Problem(ErrorCode.NOT_FOUND, USER_NOT_FOUND, field))
     return user
 
 
-async def _refuse_as_last_admin(session: AsyncSession, user_id: uuid.UUID, field: tuple[str, ...]) -> None:
+async def _refuse_as_last_admin(db: AsyncSession, user_id: uuid.UUID, field: tuple[str, ...]) -> None:
     """A guarded write changed nothing: the user was deleted meanwhile, or is the last active admin."""
-    if await session.scalar(select(User.id).where(User.id == user_id)) is None:
+    if await db.scalar(select(User.id).where(User.id == user_id)) is None:
         raise Rejected(Problem(ErrorCode.NOT_FOUND, USER_NOT_FOUND, ("id",)))
     raise Rejected(Problem(ErrorCode.INVALID_INPUT, LAST_ADMIN, field))
 
 
-async def _lock_active_admins(session: AsyncSession) -> None:
+async def _lock_active_admins(db: AsyncSession) -> None:
     """Row locks on every active admin; concurrent admin changes queue here (no-op on SQLite)."""
-    await session.execute(
+    await db.execute(
         select(User.id).where(User.role == Role.ADMIN, User.is_active.is_(True)).with_for_update()
     )
 
@@ -76,8 +76,8 @@ async def update_user(
     Every field is checked before anything is written; a new password or deactivation revokes all
     of the user's sessions. Raises `Rejected` with every problem found.
     """
-    async with unit.session() as session:
-        user = await _get_user(session, user_id, ("id",))
+    async with unit.db() as db:
+        user = await _get_user(db, user_id, ("id",))
     values: dict[str, object] = {}
     problems: list[Problem] = []
     if email is not None:
@@ -87,8 +87,8 @@ async def update_user(
         elif normalized != user.email:
             key = email_key(normalized)
             if key != user.email_key:
-                async with unit.session() as session:
-                    other = await users.find_by_email(session, normalized)
+                async with unit.db() as db:
+                    other = await users.find_by_email(db, normalized)
                 if other is not None and other.id != user.id:
                     problems.append(Problem(ErrorCode.EMAIL_TAKEN, users.EMAIL_TAKEN, (*field_prefix, "email")))
             # A Core UPDATE: no ORM event keeps the key in step, so it is written here beside the email.
@@ -127,15 +127,15 @@ async def update_user(
         values["password_hash"] = await users.hash_new_password(unit, passwords, password)
     if not values:
         return user
-    async with unit.session() as session:
+    async with unit.db() as db:
         return await _write_user_changes(
-            session, user=user, values=values, role=role, is_active=is_active,
+            db, user=user, values=values, role=role, is_active=is_active,
             new_password=password is not None, field_prefix=field_prefix,
         )
 
 
 async def _write_user_changes(
-    session: AsyncSession,
+    db: AsyncSession,
     *,
     user: User,
     values: dict[str, object],
@@ -147,37 +147,37 @@ async def _write_user_changes(
     statement = update(User).where(User.id == user.id).values(**values).returning(User)
     demoting = role == Role.USER or is_active is False
     if demoting:
-        await _lock_active_admins(session)
+        await _lock_active_admins(db)
         statement = statement.where(_unless_last_active_admin(user.id))
     try:
         # A savepoint, so a duplicate email (a race the unique index settles) leaves the transaction usable.
-        async with session.begin_nested():
+        async with db.begin_nested():
             updated = (
-                await session.execute(statement, execution_options={"populate_existing": True})
+                await db.execute(statement, execution_options={"populate_existing": True})
             ).scalar_one_or_none()
     except IntegrityError:
         raise Rejected(Problem(ErrorCode.EMAIL_TAKEN, users.EMAIL_TAKEN, (*field_prefix, "email"))) from None
     if updated is None:
         field = (*field_prefix, "role" if role == Role.USER else "isActive")
-        await _refuse_as_last_admin(session, user.id, field)
+        await _refuse_as_last_admin(db, user.id, field)
     if new_password or is_active is False:
-        await revoke_sessions(session, user_id=user.id)
+        await revoke_sessions(db, user_id=user.id)
     return updated
 
 
-async def delete_user(session: AsyncSession, *, user_id: uuid.UUID | None) -> uuid.UUID:
+async def delete_user(db: AsyncSession, *, user_id: uuid.UUID | None) -> uuid.UUID:
     """Delete a user; the database deletes their sessions with them (ON DELETE CASCADE)."""
-    user = await _get_user(session, user_id, ("id",))
-    await _lock_active_admins(session)
+    user = await _get_user(db, user_id, ("id",))
+    await _lock_active_admins(db)
     statement = delete(User).where(User.id == user.id, _unless_last_active_admin(user.id))
-    result = await session.execute(statement, execution_options={"synchronize_session": False})
+    result = await db.execute(statement, execution_options={"synchronize_session": False})
     if not result.rowcount:
-        await _refuse_as_last_admin(session, user.id, ("id",))
-    session.expunge(user)
+        await _refuse_as_last_admin(db, user.id, ("id",))
+    db.expunge(user)
     return user.id
 
 
-async def revoke_user_sessions(session: AsyncSession, *, user_id: uuid.UUID | None) -> int:
+async def revoke_user_sessions(db: AsyncSession, *, user_id: uuid.UUID | None) -> int:
     """Sign a user out everywhere; returns how many active sessions were revoked."""
-    user = await _get_user(session, user_id, ("userId",))
-    return await revoke_sessions(session, user_id=user.id)
+    user = await _get_user(db, user_id, ("userId",))
+    return await revoke_sessions(db, user_id=user.id)

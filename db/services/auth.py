@@ -76,17 +76,17 @@ async def sign_up(
         weak = await policy.passwords.check(password, ("input", "password"), [email, name])
         if weak:
             raise Rejected(weak)
-        async with unit.session() as session:
-            taken = await find_by_email(session, new.email) is not None
+        async with unit.db() as db:
+            taken = await find_by_email(db, new.email) is not None
         await unit.release()
         if taken:
             raise Rejected(email_taken(("input", "email")))
         password_hash = await policy.passwords.hash(password)
-    async with unit.session() as session:
+    async with unit.db() as db:
         user = await insert_user(
-            session, User(email=new.email, name=new.name, password_hash=password_hash), field=("input", "email")
+            db, User(email=new.email, name=new.name, password_hash=password_hash), field=("input", "email")
         )
-        return await _start_session(session, policy=policy, user=user, client=client, now=now)
+        return await _start_session(db, policy=policy, user=user, client=client, now=now)
 
 
 async def sign_in(
@@ -105,10 +105,10 @@ async def sign_in(
     checked = await _check_password(
         unit, policy=policy, email=email, user=None, password=password, client=client, failure=failure, now=now,
     )
-    async with unit.session() as session:
-        await _claim(session, checked, failure=failure, now=now)
-        await rate_limit.clear_failures(session, email=email, ip_address=client.ip_address)
-        return await _start_session(session, policy=policy, user=checked.user, client=client, now=now)
+    async with unit.db() as db:
+        await _claim(db, checked, failure=failure, now=now)
+        await rate_limit.clear_failures(db, email=email, ip_address=client.ip_address)
+        return await _start_session(db, policy=policy, user=checked.user, client=client, now=now)
 
 
 async def change_password(
@@ -133,11 +133,11 @@ async def change_password(
         raise Rejected(weak)
     async with policy.passwords.slot():
         new_hash = await policy.passwords.hash(new_password)
-    async with unit.session() as session:
+    async with unit.db() as db:
         user.password_hash = new_hash
         if revoke_other_sessions:
-            await revoke_sessions(session, user_id=user.id, except_session_id=current_session_id)
-        await session.flush()
+            await revoke_sessions(db, user_id=user.id, except_session_id=current_session_id)
+        await db.flush()
     return user
 
 
@@ -147,9 +147,9 @@ async def delete_account(unit: UnitOfWork, *, policy: AuthPolicy, user: User, pa
         unit, policy=policy, email=user.email, user=user, password=password, client=client,
         failure=Problem(ErrorCode.INVALID_CREDENTIALS, WRONG_PASSWORD, ("input", "password")),
     )
-    async with unit.session() as session:
-        await session.delete(user)
-        await session.flush()
+    async with unit.db() as db:
+        await db.delete(user)
+        await db.flush()
     return user.id
 
 
@@ -186,8 +186,8 @@ async def _check_password(
             email=email, ip_address=client.ip_address, refusal=Problem(ErrorCode.RATE_LIMITED, RATE_LIMITED), now=now,
         )
         if user is None:
-            async with unit.session() as session:
-                user = await find_by_email(session, email)
+            async with unit.db() as db:
+                user = await find_by_email(db, email)
             await unit.release()
         matches, new_hash = await policy.passwords.verify(user.password_hash if user else None, password)
     if not matches:
@@ -197,7 +197,7 @@ async def _check_password(
     return CheckedPassword(user, user.password_hash, new_hash)
 
 
-async def _claim(session: AsyncSession, checked: CheckedPassword, *, failure: Problem, now: datetime) -> None:
+async def _claim(db: AsyncSession, checked: CheckedPassword, *, failure: Problem, now: datetime) -> None:
     """Sign-in's last word on the account, as it is now: the password it was checked against is still
     its password, and it is active. One conditional UPDATE, which also locks the row (PostgreSQL) or the
     database (SQLite) until the operation ends: a password change, deactivation or deletion that
@@ -205,7 +205,7 @@ async def _claim(session: AsyncSession, checked: CheckedPassword, *, failure: Pr
     it and then revokes its session. An outdated hash is upgraded in the same statement."""
     user = checked.user
     new_hash = checked.upgraded_hash or checked.seen_hash
-    row = (await session.execute(
+    row = (await db.execute(
         update(User)
         .where(User.id == user.id, User.password_hash == checked.seen_hash)
         .values(last_sign_in_at=now, password_hash=new_hash)
@@ -221,10 +221,10 @@ async def _claim(session: AsyncSession, checked: CheckedPassword, *, failure: Pr
 
 
 async def _start_session(
-    session: AsyncSession, *, policy: AuthPolicy, user: User, client: Client, now: datetime | None
+    db: AsyncSession, *, policy: AuthPolicy, user: User, client: Client, now: datetime | None
 ) -> SignedIn:
     login, token = await create_session(
-        session, user=user, policy=policy.sessions,
+        db, user=user, policy=policy.sessions,
         ip_address=client.ip_address, user_agent=client.user_agent, now=now,
     )
     return SignedIn(user, login, token)

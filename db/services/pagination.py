@@ -221,7 +221,7 @@ def page_statement(statement: Select, *, ordering: Ordering, request: PageReques
 
 
 async def fetch_page(
-    session: AsyncSession, statement: Select, *, ordering: Ordering, request: PageRequest, make: Callable[[Any], Any]
+    db: AsyncSession, statement: Select, *, ordering: Ordering, request: PageRequest, make: Callable[[Any], Any]
 ) -> Page:
     """One statement (`page_statement`) for a page and whether more rows lie beyond it; `make` builds
     a page's row from the leading columns of a result row (the statement's own columns).
@@ -232,7 +232,7 @@ async def fetch_page(
     """
     page = page_statement(statement, ordering=ordering, request=request)
     width = len(ordering.keys)
-    connection = await session.connection()
+    connection = await db.connection()
     rows = [(make(row), tuple(row[-width:])) for row in await connection.execute(page)]
     more = len(rows) > request.limit
     rows = rows[: request.limit]
@@ -242,7 +242,7 @@ async def fetch_page(
 
 
 async def exists_beyond(
-    session: AsyncSession, statement: Select, *, ordering: Ordering, position: Sequence[Any], reverse: bool
+    db: AsyncSession, statement: Select, *, ordering: Ordering, position: Sequence[Any], reverse: bool
 ) -> bool:
     """Whether the filtered set has a row at or beyond a cursor (after it, or before it with `reverse`).
 
@@ -255,9 +255,9 @@ async def exists_beyond(
     if not parts:
         return False
     probes = [part.limit(1).exists() for part in parts]
-    return (await session.execute(select(or_(*probes)))).scalar_one()
+    return (await db.execute(select(or_(*probes)))).scalar_one()
 
 
-async def count(session: AsyncSession, statement: Select) -> int:
+async def count(db: AsyncSession, statement: Select) -> int:
     counting = statement.order_by(None).with_only_columns(func.count(), maintain_column_froms=True)
-    return (await session.execute(counting)).scalar_one()
+    return (await db.execute(counting)).scalar_one()

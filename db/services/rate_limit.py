@@ -132,17 +132,17 @@ async def reserve(
     key = failure_key(email) if email is not None else None
     ip_address = ip_key(ip_address)
     attempt_id = uuid.uuid4()
-    async with unit.independent() as session:
-        await session.execute(insert(Attempt).values(
+    async with unit.independent() as db:
+        await db.execute(insert(Attempt).values(
             id=attempt_id, action=action.value, email=key, ip_address=ip_address, created_at=now,
         ))
     counted = [limit for limit in limits if _applies(limit, key, ip_address)]
     if counted:
-        async with unit.independent() as session:
-            counts = (await session.execute(_count(action, counted, key, ip_address, now))).one()
+        async with unit.independent() as db:
+            counts = (await db.execute(_count(action, counted, key, ip_address, now))).one()
         if any(count > limit.max_attempts for count, limit in zip(counts, counted)):
-            async with unit.independent() as session:
-                await session.execute(delete(Attempt).where(Attempt.id == attempt_id))
+            async with unit.independent() as db:
+                await db.execute(delete(Attempt).where(Attempt.id == attempt_id))
             raise Rejected(refusal)
     return Reservation(unit, attempt_id)
 

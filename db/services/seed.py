@@ -68,7 +68,7 @@ Progress = Callable[[int, int], None]  # (users done, users total)
 
 
 async def seed_demo_data(
-    session: AsyncSession,
+    db: AsyncSession,
     *,
     users: int,
     sessions_per_user: int,
@@ -81,9 +81,9 @@ async def seed_demo_data(
     """Insert `users` users (the admin demo account first, if missing), each with `sessions_per_user`
     sessions of varied age and state. The caller commits."""
     now = now or utcnow()
-    taken = set(await session.scalars(select(User.email_key)))  # also starts the transaction
+    taken = set(await db.scalars(select(User.email_key)))  # also starts the transaction
     rows = _DemoRows(random.Random(random_seed), now, password_hash, session_ttl, taken, len(taken))
-    write = _copy_writer if session.bind.dialect.name == "postgresql" else _insert_writer
+    write = _copy_writer if db.bind.dialect.name == "postgresql" else _insert_writer
     admin_created = email_key(ADMIN_EMAIL) not in taken
     done = 0
     if progress:
@@ -91,26 +91,26 @@ async def seed_demo_data(
     while done < users:
         count = min(CHUNK_USERS, users - done)
         user_rows, session_rows = rows.chunk(count, sessions_per_user, admin_first=admin_created and done == 0)
-        await write(session, User, _USER_COLUMNS, user_rows)
-        await write(session, Session, _SESSION_COLUMNS, session_rows)
+        await write(db, User, _USER_COLUMNS, user_rows)
+        await write(db, Session, _SESSION_COLUMNS, session_rows)
         done += count
         if progress:
             progress(done, users)
     return SeedResult(users=users, sessions=users * sessions_per_user, admin_created=admin_created and users > 0)
 
 
-async def _copy_writer(session: AsyncSession, model, columns: tuple[str, ...], rows: list[tuple]) -> None:
+async def _copy_writer(db: AsyncSession, model, columns: tuple[str, ...], rows: list[tuple]) -> None:
     # COPY is several times faster than multi-row INSERT; it runs in the session's transaction.
-    connection = await (await session.connection()).get_raw_connection()
+    connection = await (await db.connection()).get_raw_connection()
     await connection.driver_connection.copy_records_to_table(
         model.__tablename__, records=rows, columns=columns
     )
 
 
-async def _insert_writer(session: AsyncSession, model, columns: tuple[str, ...], rows: list[tuple]) -> None:
+async def _insert_writer(db: AsyncSession, model, columns: tuple[str, ...], rows: list[tuple]) -> None:
     # Core executemany through the model's table, so UUIDs and UTC datetimes get SQLite's storage form.
     if rows:
-        await session.execute(insert(model.__table__), [dict(zip(columns, row)) for row in rows])
+        await db.execute(insert(model.__table__), [dict(zip(columns, row)) for row in rows])
 
 
 class _DemoRows:

@@ -57,7 +57,7 @@ def _usable(login: Session | SessionRecord, user: User | UserRecord, now: dateti
 
 
 async def create_session(
-    session: AsyncSession,
+    db: AsyncSession,
     *,
     user: User,
     policy: SessionPolicy,
@@ -78,13 +78,13 @@ async def create_session(
         updated_at=now,
     )
     user.last_sign_in_at = now
-    session.add(login)
-    await session.flush()
+    db.add(login)
+    await db.flush()
     return login, token
 
 
 async def authenticate(
-    session: AsyncSession, token: str, *, policy: SessionPolicy, now: datetime | None = None
+    db: AsyncSession, token: str, *, policy: SessionPolicy, now: datetime | None = None
 ) -> tuple[User, Session] | None:
     """The active user and session a token belongs to, or None; one indexed lookup by hash.
 
@@ -94,7 +94,7 @@ async def authenticate(
     if not is_plausible_token(token):
         return None
     now = now or utcnow()
-    row = (await session.execute(_SESSION_AND_USER_BY_TOKEN_HASH, {"token_hash": hash_token(token)})).first()
+    row = (await db.execute(_SESSION_AND_USER_BY_TOKEN_HASH, {"token_hash": hash_token(token)})).first()
     if row is None:
         return None
     login, user = row
@@ -102,12 +102,12 @@ async def authenticate(
         return None
     if policy.refresh_due(login.expires_at, now):
         login.expires_at = now + policy.ttl
-        await session.flush()
+        await db.flush()
     return user, login
 
 
 async def authenticate_records(
-    db: Callable[[], AbstractAsyncContextManager[AsyncSession]],
+    open_db: Callable[[], AbstractAsyncContextManager[AsyncSession]],
     token: str,
     *,
     policy: SessionPolicy,
@@ -117,7 +117,7 @@ async def authenticate_records(
     """`authenticate` for read-only operations: the same rules and sliding expiry, but read-only records
     of the user and the session instead of ORM rows (which writes need: `authenticate`).
 
-    `db` opens the operation's session (`Context.db`): for the lookup, and for the sliding-expiry
+    `open_db` opens the operation's session (`Context.db`): for the lookup, and for the sliding-expiry
     write. With `direct` (PostgreSQL through asyncpg, no transaction-mode pooler: `Database.direct_reads`)
     the lookup goes straight to the driver on a connection of its own instead, so an operation that
     needs nothing else from the database opens no session at all: see `_login_row_directly`.
@@ -129,8 +129,8 @@ async def authenticate_records(
     if direct is not None:
         row = await _login_row_directly(direct, token_hash)
     else:
-        async with db() as session:
-            row = (await session.execute(_SESSION_AND_USER_RECORDS_BY_TOKEN_HASH, {"token_hash": token_hash})).first()
+        async with open_db() as db:
+            row = (await db.execute(_SESSION_AND_USER_RECORDS_BY_TOKEN_HASH, {"token_hash": token_hash})).first()
     if row is None:
         return None
     split = len(_SESSION_COLUMNS)
@@ -141,8 +141,8 @@ async def authenticate_records(
         return None
     if policy.refresh_due(login.expires_at, now):
         login.expires_at, login.updated_at = now + policy.ttl, utcnow()  # as the ORM flush's `onupdate`
-        async with db() as session:
-            await session.execute(_REFRESH_EXPIRY, {
+        async with open_db() as db:
+            await db.execute(_REFRESH_EXPIRY, {
                 "session_id": login.id, "new_expires_at": login.expires_at, "new_updated_at": login.updated_at,
             })
     return user, login
@@ -187,7 +187,7 @@ def _login_sql(dialect_type: type) -> str:
 
 
 async def revoke_sessions(
-    session: AsyncSession,
+    db: AsyncSession,
     *,
     user_id: uuid.UUID,
     except_session_id: uuid.UUID | None = None,
@@ -203,12 +203,12 @@ async def revoke_sessions(
     )
     if except_session_id is not None:
         statement = statement.where(Session.id != except_session_id)
-    result = await session.execute(statement)
+    result = await db.execute(statement)
     return result.rowcount or 0
 
 
 async def revoke_session(
-    session: AsyncSession,
+    db: AsyncSession,
     *,
     session_id: uuid.UUID | None,
     actor: User,
@@ -219,19 +219,19 @@ async def revoke_session(
 
     Another user's session is NOT_FOUND for a non-admin, exactly like one that does not exist.
     """
-    login = await session.get(Session, session_id) if session_id else None
+    login = await db.get(Session, session_id) if session_id else None
     if login is None or (login.user_id != actor.id and actor.role is not Role.ADMIN):
         raise Rejected(Problem(ErrorCode.NOT_FOUND, "No such session", field))
     now = now or utcnow()
     if login.status_at(now) is SessionStatus.ACTIVE:
         login.revoked_at = now
-        await session.flush()
+        await db.flush()
     return login
 
 
-async def purge_ended_sessions(session: AsyncSession, *, ended_before: datetime) -> int:
+async def purge_ended_sessions(db: AsyncSession, *, ended_before: datetime) -> int:
     """Delete sessions revoked or expired before `ended_before`; returns how many."""
-    result = await session.execute(
+    result = await db.execute(
         delete(Session).where(or_(Session.revoked_at < ended_before, Session.expires_at < ended_before))
     )
     return result.rowcount or 0

@@ -21,18 +21,18 @@ def email_taken(field: tuple[str, ...]) -> Problem:
     return Problem(ErrorCode.EMAIL_TAKEN, EMAIL_TAKEN, field)
 
 
-async def find_by_email(session: AsyncSession, email: str) -> User | None:
+async def find_by_email(db: AsyncSession, email: str) -> User | None:
     """The user whose email has the same `email_key`, whatever its case or Unicode form."""
     if "\x00" in email:
         return None  # no stored email has one, and PostgreSQL refuses NUL in a query parameter
-    return await session.scalar(select(User).where(User.email_key == email_key(email)))
+    return await db.scalar(select(User).where(User.email_key == email_key(email)))
 
 
-async def insert_user(session: AsyncSession, user: User, *, field: tuple[str, ...]) -> User:
+async def insert_user(db: AsyncSession, user: User, *, field: tuple[str, ...]) -> User:
     """Insert in a savepoint, so a duplicate email (a race the index settles) leaves the transaction usable."""
     try:
-        async with session.begin_nested():
-            session.add(user)
+        async with db.begin_nested():
+            db.add(user)
     except IntegrityError:
         raise Rejected(email_taken(field)) from None
     return user
@@ -75,11 +75,11 @@ async def create_user(
     if weak:
         raise Rejected(weak)
     password_hash = await hash_new_password(unit, passwords, password)
-    async with unit.session() as session:
-        if await find_by_email(session, new.email) is not None:
+    async with unit.db() as db:
+        if await find_by_email(db, new.email) is not None:
             raise Rejected(email_taken((*field_prefix, "email")))
         user = User(email=new.email, name=new.name, role=role, email_verified=email_verified, password_hash=password_hash)
-        return await insert_user(session, user, field=(*field_prefix, "email"))
+        return await insert_user(db, user, field=(*field_prefix, "email"))
 
 
 async def hash_new_password(unit: UnitOfWork, passwords: PasswordHashing, password: str) -> str:
@@ -94,7 +94,7 @@ async def hash_new_password(unit: UnitOfWork, passwords: PasswordHashing, passwo
 
 
 async def update_profile(
-    session: AsyncSession,
+    db: AsyncSession,
     *,
     user: User,
     name: str | None = None,
@@ -112,5 +112,5 @@ async def update_profile(
         user.name = new_name
     if update_image:
         user.image = new_image
-    await session.flush()
+    await db.flush()
     return user

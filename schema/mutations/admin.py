@@ -54,8 +54,8 @@ class AdminMutations:
     async def delete_user(self, info: strawberry.Info, id: strawberry.ID) -> DeleteUserPayload:
         await require_admin(info)
         user_id = _user_id(id)
-        async with info.context.db() as session:
-            deleted = await admin.delete_user(session, user_id=user_id)
+        async with info.context.db() as db:
+            deleted = await admin.delete_user(db, user_id=user_id)
         return DeleteUserPayload(deleted_user_id=strawberry.ID(to_global_id("User", deleted)))
 
     @strawberry.mutation(description="Admins only: revokes every active session of a user.")
@@ -63,6 +63,6 @@ class AdminMutations:
     async def revoke_user_sessions(self, info: strawberry.Info, user_id: strawberry.ID) -> RevokeSessionsPayload:
         await require_admin(info)
         target = _user_id(user_id)
-        async with info.context.db() as session:
-            revoked = await admin.revoke_user_sessions(session, user_id=target)
+        async with info.context.db() as db:
+            revoked = await admin.revoke_user_sessions(db, user_id=target)
         return RevokeSessionsPayload(revoked_count=revoked)

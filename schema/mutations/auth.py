@@ -51,6 +51,6 @@ class AuthMutations:
         context = info.context
         context.end_session()  # even when the cookie no longer authenticates, the browser should drop it
         viewer = await require_viewer(info)
-        async with context.db() as session:
-            login = await revoke_session(session, session_id=viewer.session.id, actor=viewer.user, field=None)
+        async with context.db() as db:
+            login = await revoke_session(db, session_id=viewer.session.id, actor=viewer.user, field=None)
         return SessionPayload(session=login)

@@ -27,9 +27,9 @@ class ViewerMutations:
     @rejected_as(UserPayload)
     async def update_viewer(self, info: strawberry.Info[Context], input: UpdateViewerInput) -> UserPayload:
         viewer = await require_viewer(info)
-        async with info.context.db() as session:
+        async with info.context.db() as db:
             user = await update_profile(
-                session, user=viewer.user, name=input.name,
+                db, user=viewer.user, name=input.name,
                 image=input.image or None, update_image=input.image is not strawberry.UNSET,
             )
         return UserPayload(user=user)
@@ -64,8 +64,8 @@ class ViewerMutations:
     async def revoke_session(self, info: strawberry.Info[Context], id: strawberry.ID) -> SessionPayload:
         viewer = await require_viewer(info)
         session_id = expect_global_id(id, "Session")
-        async with info.context.db() as session:
-            login = await revoke_session(session, session_id=session_id, actor=viewer.user)
+        async with info.context.db() as db:
+            login = await revoke_session(db, session_id=session_id, actor=viewer.user)
         if login.id == viewer.session.id:
             info.context.end_session()
         return SessionPayload(session=login)
@@ -73,6 +73,6 @@ class ViewerMutations:
     @strawberry.mutation(description="Revokes every active session of the viewer except the current one.")
     async def revoke_other_sessions(self, info: strawberry.Info[Context]) -> RevokeSessionsPayload:
         viewer = await require_viewer(info)
-        async with info.context.db() as session:
-            count = await revoke_sessions(session, user_id=viewer.user.id, except_session_id=viewer.session.id)
+        async with info.context.db() as db:
+            count = await revoke_sessions(db, user_id=viewer.user.id, except_session_id=viewer.session.id)
         return RevokeSessionsPayload(revoked_count=count)

@@ -137,19 +137,19 @@ async def user_connection(
     context: Context, statement: Select, *, ordering: Ordering, request: PageRequest
 ) -> UserConnection:
     """A page of the filtered users `statement`; the page's users prime the user loader."""
-    async with context.db() as session:
-        page = await fetch_page(session, statement, ordering=ordering, request=request, make=make_user_record)
+    async with context.db() as db:
+        page = await fetch_page(db, statement, ordering=ordering, request=request, make=make_user_record)
     context.loaders.prime_users([row for row, _ in page.rows])
     edges = [UserEdge(node=row, ordering=ordering, position=position) for row, position in page.rows]
     ends = [page.rows[0][1], page.rows[-1][1]] if page.rows else []
 
     async def exists_at_or_after(position: tuple[Any, ...], reverse: bool) -> bool:
-        async with context.db() as session:
-            return await exists_beyond(session, statement, ordering=ordering, position=position, reverse=reverse)
+        async with context.db() as db:
+            return await exists_beyond(db, statement, ordering=ordering, position=position, reverse=reverse)
 
     async def count_rows() -> int:
-        async with context.db() as session:
-            return await count(session, statement)
+        async with context.db() as db:
+            return await count(db, statement)
 
     next_flag, previous_flag = page_flags(request, page.more_beyond, exists_at_or_after)
     return UserConnection(
