@@ -47,7 +47,7 @@ def main() -> None:
             validator=lambda value: _SANE.fullmatch(value) is not None,
             generator=lambda: f"{_random_ids.getrandbits(128):032x}",
         )
-        middlewares["CorrelationIdMiddleware, defaults (uuid4)"] = CorrelationIdMiddleware(app, validator=None)
+        middlewares["CorrelationIdMiddleware, uuid4 IDs, no validator"] = CorrelationIdMiddleware(app, validator=None)
     for with_id in (False, True):
         print("with a client's X-Request-ID" if with_id else "without X-Request-ID")
         for name, middleware in middlewares.items():
