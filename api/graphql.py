@@ -85,7 +85,7 @@ class GraphQLRouter(StrawberryRouter):
         self.settings = settings
         self.context_factory = context_factory
         # GET and POST skip FastAPI's dependency injection, which cost more per request than
-        # building the context (bench/README.md, second pass): the app routes them to `handle_http`
+        # building the context: the app routes them to `handle_http`
         # with a plain Starlette route. The WebSocket route goes too: the schema has no subscriptions,
         # and a WebSocket would bypass the HTTP-only middleware (body limit, access log).
         self.routes.clear()

@@ -1,5 +1,5 @@
 """Garbage-collector tuning for a serving process: a large GraphQL response allocates tens of thousands
-of short-lived objects, and default thresholds spend a third of its time collecting (PITFALLS.md)."""
+of short-lived objects, and default thresholds spend a large share of its time collecting."""
 
 from __future__ import annotations
 

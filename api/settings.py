@@ -26,8 +26,8 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = ["http://localhost:3000"]
 
     # 15 kept open rather than 5 + 10 overflow: the same ceiling, but a pool whose overflow is closed
-    # on return as soon as 5 sit idle reopened ~35 connections/s under 32 concurrent viewer requests,
-    # costing CPU and the tail (bench/README.md, third pass). MAX_OVERFLOW still allows bursts above.
+    # on return as soon as 5 sit idle keeps closing and reopening connections under many short
+    # concurrent requests, costing CPU and the tail. MAX_OVERFLOW still allows bursts above.
     pool_size: int = Field(15, ge=1)
     max_overflow: int = Field(0, ge=0)
     pool_recycle: int = Field(300, ge=-1)
@@ -91,7 +91,7 @@ class Settings(BaseSettings):
     def migration_url(self) -> str:
         return self.direct_url or self.database_url
 
-    # --- Operations (issue 8): logs, metrics, test-only endpoints ---------------------------------
+    # --- Operations: logs, metrics, test-only endpoints -----------------------------------------
     log_format: Literal["json", "text"] | None = None  # default: text in development, JSON in production
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     access_log: bool = True
@@ -102,7 +102,7 @@ class Settings(BaseSettings):
     # Mounts /debug/sleep for the graceful-shutdown test; never mounted in production.
     test_endpoints: bool = False
 
-    # --- Performance (issue 7) ----------------------------------------------------------------------
+    # --- Performance: all on by default; off to compare or to rule them out -------------------------
     # Freeze start-up objects out of the GC and collect generation 0 less often (api/runtime.py).
     gc_tuning: bool = True
     # Keep parsed and validated documents by their text (schema/validation.py); off only to measure them.

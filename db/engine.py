@@ -64,8 +64,8 @@ _CHECKED_IN_AT = "usergraph_checked_in_at"
 def _ping_idle_connections(engine: AsyncEngine, idle_seconds: float) -> None:
     """Test a pooled connection before use when it sat idle for over `idle_seconds` (every time with 0).
 
-    SQLAlchemy's own pre-ping costs three round trips (BEGIN, `;`, ROLLBACK) on every checkout, a
-    quarter of a small request's CPU. This one is a single simple-protocol `;` (safe behind PgBouncer
+    SQLAlchemy's own pre-ping costs three round trips (BEGIN, `;`, ROLLBACK) on every checkout, a large
+    part of a one-statement request's work. This one is a single simple-protocol `;` (safe behind PgBouncer
     in transaction mode), and skips connections used moments ago: a busy server pays nothing, while a
     connection that sat through a restart or an idle timeout is still replaced before it fails a
     request. A connection that breaks within `idle_seconds` of its last use fails one request; the

@@ -34,7 +34,7 @@ async def sessions_by_ids(db: AsyncSession, ids: Sequence[uuid.UUID]) -> list[Se
 
 async def _rows(db: AsyncSession, statement: Any, parameters: dict[str, Any] | None = None) -> Any:
     """Run a Core select on the operation's connection: plain rows, none of the ORM's loading machinery
-    (about 2.5x cheaper per row: bench/README.md)."""
+    (which is most of what reading a row through the ORM costs)."""
     return await (await db.connection()).execute(statement, parameters)
 
 

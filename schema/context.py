@@ -32,8 +32,8 @@ _IP_MAX, _USER_AGENT_MAX = 45, 512
 class Viewer:
     """Who the request acts for: the user and the session its token belongs to.
 
-    ORM rows in a mutation (services write to them); read-only records in a query, which are several
-    times cheaper to load (bench/README.md, third pass).
+    ORM rows in a mutation (services write to them); read-only records in a query, which skip the ORM's
+    loading and instrumentation (nothing in a query writes them back).
     """
 
     user: User | UserRecord

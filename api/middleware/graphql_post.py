@@ -3,9 +3,10 @@ GraphQL endpoint.
 
 FastAPI's exception middleware, exit stack and router (route matching, the endpoint's request/response
 wrapper and its exception handling) do nothing for it: the endpoint answers every error it meets
-itself. They cost about 15 us of CPU per request (bench/README.md, fifth pass), a twentieth of an
-authenticated query. Everything outside (server errors, the request ID, the access log, CORS, the body
-limit) still applies. Other methods and paths, and an app served under a root path, take the router.
+itself, so their per-request cost buys nothing on the one route nearly every request takes. Everything
+outside (server errors, the request ID, the access log, CORS, the body limit) still applies. Other
+methods and paths, and an app served under a root path, take the router. What it gains is measured in
+docs/performance.md, which decides whether it stays.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ HEADER = b"x-request-id"
 _SANE = re.compile(r"[A-Za-z0-9._:-]{1,128}")  # fullmatch: `$` would let a trailing newline through
 
 # Request IDs need to be unique, not secret: a pseudo-random generator seeded from the OS, again in
-# every forked child, instead of an OS call per request (os.urandom was ~2% of a small query's CPU time).
+# every forked child, instead of an OS call per request (os.urandom showed in a small query's profile).
 _random_ids = random.Random()
 os.register_at_fork(after_in_child=_random_ids.seed)
 

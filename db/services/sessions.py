@@ -21,12 +21,12 @@ from db.types import utcnow
 
 _USER_AGENT_MAX = 512
 # Built once: every authenticated request runs it, and building a select costs about as much as
-# SQLAlchemy's compiled-cache lookup that follows (bench/README.md, second pass).
+# SQLAlchemy's compiled-cache lookup that follows.
 _SESSION_AND_USER_BY_TOKEN_HASH = (
     select(Session, User).join(User, User.id == Session.user_id).where(Session.token_hash == bindparam("token_hash"))
 )
 # The same lookup for read-only operations, in Core: plain table columns, so SQLAlchemy's ORM execution
-# and loading (two instrumented instances) are skipped; about 0.15 ms of CPU per request less.
+# and loading (two instrumented instances) are skipped on the statement most requests run.
 _SESSION_TABLE, _USER_TABLE = Session.__table__, User.__table__
 _SESSION_COLUMNS = record_columns(SessionRecord, _SESSION_TABLE)
 _SESSION_AND_USER_RECORDS_BY_TOKEN_HASH = (
@@ -151,10 +151,10 @@ async def authenticate_records(
 async def _login_row_directly(engine: AsyncEngine, token_hash: str):
     """The lookup's row from asyncpg itself, on a pooled connection of its own, outside any transaction.
 
-    The one statement of most authenticated reads, so the cheapest path: SQLAlchemy's execution (about
-    0.2 ms of CPU), its ORM session (about 0.1 ms: nothing else may need one) and the BEGIN and COMMIT
-    round trips (about 0.1 ms) are skipped, and so is the `Connection` around the pooled connection
-    (about 0.05 ms: bench/README.md, fourth pass). Under READ COMMITTED a lone SELECT sees the same
+    The one statement of most authenticated reads, so the cheapest path: SQLAlchemy's execution, its ORM
+    session (nothing else may need one), the BEGIN and COMMIT round trips and the `Connection` around the
+    pooled connection are all skipped, each a measurable part of a small query's CPU time
+    (docs/performance.md). Under READ COMMITTED a lone SELECT sees the same
     outside a transaction as inside one; the connection goes back to the pool at once (asyncpg's adapter
     began no transaction, so returning it sends nothing). The SQL is SQLAlchemy's own compilation of the
     Core select, so PostgreSQL sees the same statement either way.
