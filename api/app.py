@@ -44,7 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.graphql = create_graphql_router(settings)  # its schema's caches are inspected by tests
-    if settings.graphql_fast_path:  # innermost: added first
+    if app.state.graphql.schema.direct_execution:  # the fast path, when its version gate let it on; innermost
         app.add_middleware(GraphQLPostShortcut, endpoint=app.state.graphql.handle_http)
     app.add_middleware(BodyLimitMiddleware)  # inside CORS, so a browser can read the 413
     app.add_middleware(

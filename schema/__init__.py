@@ -11,6 +11,7 @@ from strawberry.types import ExecutionContext
 
 from schema.cost import DEFAULT_MAX_COST
 from schema.errors import log_errors
+from schema.execution import fast_path_allowed
 from schema.execution.fastpath import FastExecutionContext, mark_plain_leaves
 from schema.extensions import RecordedTransaction
 from schema.hooks import Hooks
@@ -56,6 +57,7 @@ def build_schema(
     hooks: Hooks = Hooks(),
 ) -> Schema:
     checks = DocumentChecks(introspection=introspection, cached=caches, max_cost=max_query_cost)
+    fast_path = fast_path_allowed(fast_path)
     return Schema(
         query=Query,
         mutation=Mutation,

@@ -338,3 +338,21 @@ async def test_posted_operations_skip_the_router_with_the_fast_path(make_client,
             (200, True) if fast else (404, True)
         )
         assert (await client.get("/graphql", params={"query": "{ __typename }"})).status_code == 404
+
+
+async def test_the_fast_path_stays_off_on_unverified_library_versions(make_client, monkeypatch, caplog):
+    """The shortcuts lean on internals of strawberry-graphql and graphql-core: on any version other than
+    the verified ones the standard executor answers, with one WARNING at start-up."""
+    from schema import execution
+
+    monkeypatch.setitem(execution.VERIFIED_VERSIONS, "graphql-core", "0.0.1")
+    with caplog.at_level("WARNING", logger="schema.execution"):
+        async with make_client(graphql_fast_path=True) as client:
+            schema = client.app.state.graphql.schema
+            body = await client.gql("{ __typename }")
+    assert body == {"data": {"__typename": "Query"}}
+    assert schema.direct_execution is False and schema.direct_runs == 0
+    assert schema.execution_context_class is not FastExecutionContext
+    warnings = [record for record in caplog.records if "fast path off" in record.getMessage()]
+    assert len(warnings) == 1 and "graphql-core 0.0.1" in warnings[0].getMessage()
+
