@@ -83,12 +83,12 @@ def test_a_longer_hypothesis_search_than_the_default_is_slow():
 
 def test_the_suite_marks_the_process_tests_and_leaves_the_in_process_ones(request):
     collected = {item.nodeid: item for item in request.session.items}
-    if "tests/test_serve.py::test_serve_migrates_and_answers_health_and_graphql" not in collected:
+    if "tests/e2e/test_serve.py::test_serve_migrates_and_answers_health_and_graphql" not in collected:
         pytest.skip("needs the whole suite collected (run without -m or file arguments)")
     slow = {node for node, item in collected.items() if item.get_closest_marker("slow")}
-    assert "tests/test_serve.py::test_serve_migrates_and_answers_health_and_graphql" in slow
-    assert "tests/test_pgbouncer.py::test_the_same_load_breaks_without_the_pooler_setting" in slow  # by its fixture
-    assert "tests/test_transport_audit.py::test_graphql_http_audit_has_no_error_and_no_warning" in slow
-    assert "tests/test_fuzz.py::test_valid_operations_never_fail_on_the_server" in slow  # a long search
-    assert "tests/test_graphql_transport.py::test_typename_over_post" not in slow
-    assert not [node for node in slow if node.startswith(("tests/test_users_queries.py", "tests/test_slow_marker.py"))]
+    assert "tests/e2e/test_serve.py::test_serve_migrates_and_answers_health_and_graphql" in slow
+    assert "tests/e2e/test_pgbouncer.py::test_the_same_load_breaks_without_the_pooler_setting" in slow  # by its fixture
+    assert "tests/e2e/test_transport_audit.py::test_graphql_http_audit_has_no_error_and_no_warning" in slow
+    assert "tests/schema/test_fuzz.py::test_valid_operations_never_fail_on_the_server" in slow  # a long search
+    assert "tests/api/test_graphql_transport.py::test_typename_over_post" not in slow
+    assert not [node for node in slow if node.startswith(("tests/schema/test_users_queries.py", "tests/test_slow_marker.py"))]

@@ -9,7 +9,7 @@ and its session committed (no errors) or rolled back, and an exception becomes t
 error. Whatever Strawberry answers before execution (a syntax error, a validation error, a cost over
 budget, an operation name that selects nothing) is left to Strawberry: `execute_directly` returns None and
 the standard path answers, from the same caches. CI runs the whole suite both ways (GRAPHQL_FAST_PATH off
-on SQLite, on on PostgreSQL) and tests/test_fastpath.py compares answers.
+on SQLite, on on PostgreSQL) and tests/schema/test_fastpath.py compares answers.
 """
 
 from __future__ import annotations

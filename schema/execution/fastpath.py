@@ -1,7 +1,7 @@
 """A faster executor for the commonest field: a leaf read straight off its parent (`email`, `createdAt`,
 `id`), which graphql-core and Strawberry otherwise resolve through a ResolveInfo, argument handling and
 several wrapper calls. Anything unusual falls back to the standard executor, so results and errors are
-exactly the standard ones (tests/test_fastpath.py runs documents both ways and compares)."""
+exactly the standard ones (tests/schema/test_fastpath.py runs documents both ways and compares)."""
 
 from __future__ import annotations
 

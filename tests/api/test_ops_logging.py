@@ -13,7 +13,7 @@ import pytest
 from api.logging import JsonFormatter, TextFormatter, logging_config
 from api.settings import Settings
 from tests.support.server import running_server
-from tests.test_viewer_token import make_session
+from tests.schema.test_viewer_token import make_session
 
 
 @pytest.fixture

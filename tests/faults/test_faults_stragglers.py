@@ -1,6 +1,6 @@
 """A root field's error ends the operation while sibling resolvers are still running (graphql-core's
 gather does not cancel them). Those stragglers must not open a new database session after the
-operation's own was closed: nobody would ever close it (found by tests/test_fuzz.py as an admin)."""
+operation's own was closed: nobody would ever close it (found by tests/schema/test_fuzz.py as an admin)."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from db.models import Attempt, Session, User
 from db.types import utcnow
-from tests.test_cli import run
+from tests.cli.test_cli import run
 
 
 async def seed(database):

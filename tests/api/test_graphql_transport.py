@@ -1,5 +1,5 @@
 """The GraphQL endpoint answers queries over POST and GET, refuses mutations over GET before running them,
-and serves GraphiQL only where it is switched on. (One transaction per operation: tests/test_transactions.py.)"""
+and serves GraphiQL only where it is switched on. (One transaction per operation: tests/db/test_transactions.py.)"""
 
 from sqlalchemy import func, select
 

@@ -7,7 +7,7 @@ from graphql import build_schema as parse_sdl
 
 from schema import build_schema
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_committed_schema_is_up_to_date():

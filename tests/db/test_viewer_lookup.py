@@ -1,7 +1,7 @@
 """How a query finds its viewer: on PostgreSQL reached directly, one statement straight to asyncpg on a
 connection of its own, and no transaction at all (db/services/sessions.py); behind a transaction-mode
 pooler and on SQLite, through SQLAlchemy inside the operation's transaction. Mutations keep the ORM
-lookup (tests/test_auth_*)."""
+lookup (tests/schema/test_auth_*)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from sqlalchemy import event
 
 from db.engine import Database
 from tests.support.auth import VIEWER, sign_up
-from tests.test_auth_sessions import age_session, load
+from tests.schema.test_auth_sessions import age_session, load
 
 _TRANSACTION_CONTROL = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK)", re.IGNORECASE)
 

@@ -16,7 +16,7 @@ AUDIT_DIR = Path(__file__).parent / "http_audit"
 
 
 def _install_audit() -> None:
-    """`npm ci` once into the gitignored tests/http_audit/node_modules (pinned by package-lock.json)."""
+    """`npm ci` once into the gitignored tests/e2e/http_audit/node_modules (pinned by package-lock.json)."""
     if (AUDIT_DIR / "node_modules" / "graphql-http" / "package.json").exists():
         return
     result = subprocess.run(
