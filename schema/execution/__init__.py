@@ -6,7 +6,7 @@ Strawberry's fields.
 These lean on internals of strawberry-graphql and graphql-core, so they run only on the exact versions
 they were verified against (`VERIFIED_VERSIONS`): with any other version installed the standard executor
 answers, and one WARNING says so. Upgrading either library then never changes an answer, only speed;
-re-verify (the differential tests in tests/test_fastpath.py, both CI modes) before moving the pins.
+re-verify (the differential tests in tests/schema/test_fastpath.py, both CI modes) before moving the pins.
 """
 
 from __future__ import annotations
