@@ -35,6 +35,26 @@ class _SlowHash:
         return self.real(password, params)
 
 
+async def _while_hashing(client, slow: _SlowHash, query: str, variables: dict, token: str):
+    """Run the operation and, while its hash is blocked, read what the pool has checked out and try a
+    viewer query; returns (the operation's answer, connections checked out, the viewer's answer or None)."""
+    task = asyncio.create_task(client.gql(query, variables, token=token))
+    try:
+        while not slow.started.is_set():
+            assert not task.done(), task.result()
+            await asyncio.sleep(0.01)
+        checked_out = client.app.state.database.engine.pool.checkedout()
+        viewer = None
+        try:
+            viewer = await asyncio.wait_for(client.gql(VIEWER, token=token), timeout=PROMPTLY)
+        except TimeoutError:
+            pass
+    finally:
+        slow.release.set()
+        result = await task
+    return result, checked_out, viewer
+
+
 @pytest.mark.parametrize("mutation", ["createUser", "updateUser"])
 async def test_admin_password_hashing_holds_no_pooled_connection(make_client, database, monkeypatch, mutation):
     """Contract, Protection: "Waiting for a password hash never holds a database connection; a burst of
@@ -51,20 +71,7 @@ async def test_admin_password_hashing_holds_no_pooled_connection(make_client, da
     else:
         query, variables = UPDATE_USER, {"id": to_global_id("User", target.id), "input": {"password": STRONG}}
     async with make_client(pool_size=1, max_overflow=0, pool_timeout=PROMPTLY + 2) as client:
-        task = asyncio.create_task(client.gql(query, variables, token=admin_token))
-        try:
-            while not slow.started.is_set():
-                assert not task.done(), task.result()
-                await asyncio.sleep(0.01)
-            checked_out = client.app.state.database.engine.pool.checkedout()
-            viewer = None
-            try:
-                viewer = await asyncio.wait_for(client.gql(VIEWER, token=admin_token), timeout=PROMPTLY)
-            except TimeoutError:
-                pass
-        finally:
-            slow.release.set()
-            result = await task
+        result, checked_out, viewer = await _while_hashing(client, slow, query, variables, admin_token)
         assert result["data"][mutation]["errors"] == []
         assert checked_out == 0, f"{checked_out} pooled connection(s) held while hashing"
         assert viewer is not None and viewer["data"]["viewer"]["email"] == admin.email
@@ -134,20 +141,7 @@ async def test_a_password_change_that_upgrades_an_outdated_hash_holds_no_connect
     monkeypatch.setattr(passwords_module, "hash_password_sync", slow)
     change = {"input": {"currentPassword": STRONG, "newPassword": STRONG + " again", "revokeOtherSessions": False}}
     async with make_client(pool_size=1, max_overflow=0, pool_timeout=PROMPTLY + 2) as client:
-        task = asyncio.create_task(client.gql(CHANGE_PASSWORD, change, token=token))
-        try:
-            while not slow.started.is_set():
-                assert not task.done(), task.result()
-                await asyncio.sleep(0.01)
-            checked_out = client.app.state.database.engine.pool.checkedout()
-            viewer = None
-            try:
-                viewer = await asyncio.wait_for(client.gql(VIEWER, token=token), timeout=PROMPTLY)
-            except TimeoutError:
-                pass
-        finally:
-            slow.release.set()
-            result = await task
+        result, checked_out, viewer = await _while_hashing(client, slow, CHANGE_PASSWORD, change, token)
         assert result == {"data": {"changePassword": {"errors": []}}}
         assert checked_out == 0, f"{checked_out} pooled connection(s) held while hashing the new password"
         assert viewer is not None and viewer["data"]["viewer"]["email"] == "old@example.com"
