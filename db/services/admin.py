@@ -110,12 +110,8 @@ async def update_user(
             problems.append(problem)
     if problems:
         raise Rejected(*problems)
-    if password is not None:
-        if passwords is None:
-            raise ValueError("a new password needs the app's PasswordHashing")
-        weak = await passwords.check(password, (*field_prefix, "password"), inputs)
-        if weak:
-            raise Rejected(weak)
+    if password is not None and passwords is None:
+        raise ValueError("a new password needs the app's PasswordHashing")
 
     if role is not None:
         values["role"] = role
@@ -124,7 +120,9 @@ async def update_user(
     if email_verified is not None:
         values["email_verified"] = email_verified
     if password is not None:
-        values["password_hash"] = await users.hash_new_password(unit, passwords, password)
+        values["password_hash"] = await users.hash_new_password(
+            unit, passwords, password, field=(*field_prefix, "password"), user_inputs=inputs
+        )
     if not values:
         return user
     async with unit.db() as db:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -71,10 +72,9 @@ async def create_user(
 ) -> User:
     """Validate every field at once, hash the password off the loop and insert; raises `Rejected`."""
     new = check_new_user(email=email, name=name, password=password, field_prefix=field_prefix)
-    weak = await passwords.check(password, (*field_prefix, "password"), [email, name])
-    if weak:
-        raise Rejected(weak)
-    password_hash = await hash_new_password(unit, passwords, password)
+    password_hash = await hash_new_password(
+        unit, passwords, password, field=(*field_prefix, "password"), user_inputs=[email, name]
+    )
     async with unit.db() as db:
         if await find_by_email(db, new.email) is not None:
             raise Rejected(email_taken((*field_prefix, "email")))
@@ -82,15 +82,20 @@ async def create_user(
         return await insert_user(db, user, field=(*field_prefix, "email"))
 
 
-async def hash_new_password(unit: UnitOfWork, passwords: PasswordHashing, password: str) -> str:
-    """Hash a password an admin (or the CLI) sets, holding no connection meanwhile where that is possible:
-    when the operation has written nothing yet, its connection is handed back and a hashing slot taken.
-    When an earlier field of the same operation wrote, its transaction must stay whole: the hash then
-    runs holding the connection, without waiting for a slot (which could wait on connections in turn)."""
-    if await unit.release_if_unwritten():
-        async with passwords.slot():
-            return await passwords.hash(password)
-    return await passwords.hash(password)
+async def hash_new_password(
+    unit: UnitOfWork, passwords: PasswordHashing, password: str, *, field: tuple[str, ...], user_inputs: list[str]
+) -> str:
+    """Estimate the strength of a password an admin (or the CLI) sets (`Rejected` when weak) and hash it,
+    holding no connection meanwhile where that is possible: when the operation has written nothing yet,
+    its connection is handed back and a hashing slot taken. When an earlier field of the same operation
+    wrote, its transaction must stay whole: the work then runs holding the connection, without waiting
+    for a slot (which could wait on connections in turn)."""
+    released = await unit.release_if_unwritten()
+    async with passwords.slot() if released else contextlib.nullcontext():
+        weak = await passwords.check(password, field, user_inputs)
+        if weak:
+            raise Rejected(weak)
+        return await passwords.hash(password)
 
 
 async def update_profile(
