@@ -15,7 +15,8 @@ from strawberry.fastapi import BaseContext
 from db.engine import Database
 from db.models import Session, User
 from db.records import SessionRecord, UserRecord
-from db.services.auth import AuthPolicy, Client, SignedIn
+from db.services.auth import AuthPolicy, SignedIn
+from db.services.origin import Client
 from db.services.sessions import authenticate, authenticate_records
 from db.types import utcnow
 from db.unit_of_work import UnitOfWork
@@ -119,12 +120,13 @@ class Context(BaseContext):
         proxy) and the user agent."""
         request = self.request
         if request is None:
-            return Client()
+            return Client(request_id=self.config.hooks.request_id())
         host = request.client.host if request.client else None
         user_agent = request.headers.get("user-agent") or None
         return Client(
             ip_address=host[:_IP_MAX] if host else None,
             user_agent=user_agent and user_agent[:_USER_AGENT_MAX],
+            request_id=self.config.hooks.request_id(),
         )
 
     def start_session(self, signed_in: SignedIn) -> None:

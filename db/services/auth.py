@@ -14,6 +14,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from db.models import Session, User
 from db.services import rate_limit
 from db.services.errors import ErrorCode, Problem, Rejected
+from db.services.origin import Client
 from db.services.passwords import PasswordHashing
 from db.services.rate_limit import RATE_LIMITED, SIGN_UP_RATE_LIMITED, Action, SignInLimits, SignUpLimits
 from db.services.sessions import SessionPolicy, create_session, revoke_sessions
@@ -36,14 +37,6 @@ class AuthPolicy:
     sessions: SessionPolicy
     sign_in_limits: SignInLimits
     sign_up_limits: SignUpLimits
-
-
-@dataclass(frozen=True)
-class Client:
-    """Where a request comes from, as recorded on its session and counted by the rate limiter."""
-
-    ip_address: str | None = None
-    user_agent: str | None = None
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from db.services.passwords import Argon2Params, hash_password
 from db.models import Attempt, User
 from db.services import auth
 from db.services.errors import Rejected
+from db.services.origin import Client
 from db.types import utcnow
 from schema.context import Context
 from tests.support.auth import PASSWORD, SIGN_UP, client_from, codes, sign_in, sign_up
@@ -146,14 +147,14 @@ async def test_a_failed_check_counts_even_when_its_operation_rolls_back(database
         context = Context(database=database, config=context_config(settings))
         with pytest.raises(Rejected):
             await auth.sign_in(context.unit, policy=context.config.auth, email="ann@example.com", password=WRONG,
-                               client=auth.Client("192.0.2.80"))
+                               client=Client("192.0.2.80"))
         await context.finish(commit=False)  # as when a sibling field fails
     assert await failure_count(database) == settings.sign_in_max_failures_per_email_and_ip
 
     context = Context(database=database, config=context_config(settings))
     with pytest.raises(Rejected) as refused:
         await auth.sign_in(context.unit, policy=context.config.auth, email="ann@example.com", password=PASSWORD,
-                           client=auth.Client("192.0.2.80"))
+                           client=Client("192.0.2.80"))
     await context.finish(commit=False)
     assert [problem.code.value for problem in refused.value.problems] == ["RATE_LIMITED"]
 
@@ -166,7 +167,7 @@ async def test_a_right_password_in_a_rolled_back_operation_leaves_no_failure(dat
     await context.finish(commit=True)
     context = Context(database=database, config=context_config(settings))
     await auth.sign_in(context.unit, policy=context.config.auth, email="ann@example.com", password=PASSWORD,
-                       client=auth.Client("192.0.2.81"))
+                       client=Client("192.0.2.81"))
     await context.finish(commit=False)
     assert await failure_count(database) == 0
 
