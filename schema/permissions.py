@@ -39,3 +39,11 @@ async def require_self_or_admin(info: strawberry.Info, user_id: uuid.UUID) -> Vi
     if not sees_user(viewer, user_id):
         raise Forbidden()
     return viewer
+
+
+def forbid_impersonation(viewer: Viewer) -> None:
+    """Fields that change the password, the email or two-factor, delete the account or impersonate refuse
+    a session an admin opened with `impersonateUser`: `FORBIDDEN` (CONTRACT.md)."""
+    # Until sessions record who opened them (the admin work), no session is an impersonation.
+    if getattr(viewer.session, "impersonated_by_id", None) is not None:
+        raise Forbidden()
