@@ -19,11 +19,14 @@ from pathlib import Path
 from bench.database import bench_url
 
 
-def run_once(tree: Path, database_url: str, only: str, seconds: float) -> dict[str, tuple[float, float]]:
-    """{operation: (req/s, CPU ms/request)} of usergraph's rows in one `bench.run`."""
+def run_once(
+    tree: Path, database_url: str, only: str, seconds: float, env: dict[str, str] | None = None
+) -> dict[str, tuple[float, float]]:
+    """{operation: (req/s, CPU ms/request)} of usergraph's rows in one `bench.run` (`env`: settings for
+    the server)."""
     output = subprocess.run(
-        [sys.executable, "-m", "bench.run", "--only", only, "--seconds", str(seconds)],
-        cwd=tree, env={**os.environ, "BENCH_DATABASE_URL": database_url, "PYTHONPATH": str(tree)},
+        [sys.executable, "-m", "bench.run", "--only", only, "--seconds", str(seconds), "--no-baseline"],
+        cwd=tree, env={**os.environ, **(env or {}), "BENCH_DATABASE_URL": database_url, "PYTHONPATH": str(tree)},
         capture_output=True, text=True, check=True,
     ).stdout
     results = {}

@@ -246,6 +246,7 @@ def main() -> int:
     parser.add_argument("--sessions-per-user", type=int, default=3)
     parser.add_argument("--fresh", action="store_true", help="drop and recreate the bench database first")
     parser.add_argument("--record", action="store_true", help="append the results to bench/README.md")
+    parser.add_argument("--no-baseline", action="store_true", help="measure usergraph only (comparisons)")
     args = parser.parse_args()
     args.only = set(args.only.split(","))
     if not shutil.which("wrk"):
@@ -262,7 +263,7 @@ def main() -> int:
     statements = statement_counts(url) if "statements" in args.only else {}
     token = asyncio.run(admin_token(url))
     began = time.monotonic()
-    baseline_rows, references = run_baseline(url, token, args) if args.only & {"a", "b"} else ([], {})
+    baseline_rows, references = run_baseline(url, token, args) if args.only & {"a", "b"} and not args.no_baseline else ([], {})
     usergraph_rows, extras = (
         run_usergraph(url, token, args, references) if args.only & {"a", "b", "tiny", "signin"} else ([], {})
     )
