@@ -53,8 +53,8 @@ async def profile(url: str, query: str, count: int, *, sampling: bool, overrides
             wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
             print(f"unprofiled: {wall / count * 1000:.2f} ms wall, {cpu / count * 1000:.2f} ms CPU per request")
             checks = app.state.graphql.schema.checks
-            print(f"caches: parsed {checks.parsed.hits} hits / {checks.parsed.misses} misses, "
-                  f"validated {checks.validated.hits} hits / {checks.validated.misses} misses")
+            print(f"caches: parsed {checks.parsed.cache_info().hits} hits / {checks.parsed.cache_info().misses} misses, "
+                  f"validated {checks.validated.cache_info().hits} hits / {checks.validated.cache_info().misses} misses")
             from schema.execution.plan import plan_cache
 
             plans = plan_cache(app.state.graphql.schema._schema)

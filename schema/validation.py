@@ -4,11 +4,10 @@ are cached by their text, with rules built once at start-up."""
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from functools import partial
-from typing import Any, Generic, Hashable, TypeVar
+from dataclasses import dataclass
+from functools import lru_cache, partial
+from typing import Any
 
 import strawberry
 from graphql import (
@@ -189,34 +188,6 @@ class CredentialFieldAloneRule(ValidationRule):
                     yield from self._root_fields(fragment.selection_set, entered)
 
 
-K = TypeVar("K", bound=Hashable)
-V = TypeVar("V")
-
-
-@dataclass
-class LruCache(Generic[K, V]):
-    """A small LRU map that counts hits and misses (a repeated document must not be re-checked)."""
-
-    maxsize: int = CACHE_SIZE
-    hits: int = 0
-    misses: int = 0
-    _entries: OrderedDict = field(default_factory=OrderedDict)
-
-    def get_or_compute(self, key: K, compute: Callable[[], V]) -> V:
-        try:
-            value = self._entries[key]
-        except KeyError:
-            self.misses += 1
-            value = compute()
-            self._entries[key] = value
-            if len(self._entries) > self.maxsize:
-                self._entries.popitem(last=False)
-            return value
-        self.hits += 1
-        self._entries.move_to_end(key)
-        return value
-
-
 @dataclass
 class DocumentChecks:
     """Parsing and validation for one schema, with its rules fixed when the schema is built.
@@ -229,11 +200,13 @@ class DocumentChecks:
     cached: bool = True  # off only to measure what the caches save (GRAPHQL_CACHES=false)
     max_cost: int = DEFAULT_MAX_COST
     rules: tuple[type[ASTValidationRule], ...] = ()
-    parsed: LruCache[str, DocumentNode] = field(default_factory=LruCache)
-    validated: LruCache[tuple[int, str], tuple[GraphQLError, ...]] = field(default_factory=LruCache)
-    costs: LruCache[tuple[int, str], dict[str | None, Cost]] = field(default_factory=LruCache)
 
     def __post_init__(self) -> None:
+        # Keyed by the text (and the schema), never by a document: the document comes from the parse
+        # cache inside the computation. `cache_info()` tells hits and misses.
+        self.parsed = lru_cache(maxsize=CACHE_SIZE)(self._parse)
+        self.validated = lru_cache(maxsize=CACHE_SIZE)(self._validate)
+        self.costs = lru_cache(maxsize=CACHE_SIZE)(self._costs)
         rules = [
             *specified_rules,
             MaybeNullValidationRule,
@@ -252,39 +225,42 @@ class DocumentChecks:
         # "Did you mean …" reveals field and type names just as introspection would.
         return not self.introspection
 
+    def _cacheable(self, query: str) -> bool:
+        return self.cached and len(query) <= MAX_CACHED_TEXT
+
     def parse(self, query: str) -> DocumentNode:
-        if not self.cached or len(query) > MAX_CACHED_TEXT:
-            return self._parse(query)
-        return self.parsed.get_or_compute(query, partial(self._parse, query))
+        return self.parsed(query) if self._cacheable(query) else self._parse(query)
 
     def validate(self, schema: GraphQLSchema, query: str, document: DocumentNode) -> list[GraphQLError]:
-        def run() -> tuple[GraphQLError, ...]:
-            errors = validate(schema, document, self.rules, hide_suggestions=self.hide_suggestions)
-            for error in errors:
-                if error.extensions is None:
-                    error.extensions = {}
-                error.extensions.setdefault("code", VALIDATION_FAILED)
-            return tuple(errors)
-
-        if not self.cached or len(query) > MAX_CACHED_TEXT:
-            return list(run())
-        return list(self.validated.get_or_compute((id(schema), query), run))
+        if self._cacheable(query):
+            return list(self.validated(schema, query))
+        return list(self._validate(schema, query, document))
 
     def cost_refusal(
         self, schema: GraphQLSchema, query: str, document: DocumentNode, operation_name: str | None, variables: Any
     ) -> GraphQLError | None:
         """The refusal of a validated document's operation whose cost, with these variables, is over
         budget. Runs on every request: the document's cost formulas are cached like its validation."""
-        compute = partial(operation_costs, schema, document)
-        if not self.cached or len(query) > MAX_CACHED_TEXT:
-            costs = compute()
-        else:
-            costs = self.costs.get_or_compute((id(schema), query), compute)
+        costs = self.costs(schema, query) if self._cacheable(query) else operation_costs(schema, document)
         cost = costs.get(operation_name)
         if cost is None:  # no such operation: graphql-core refuses the request
             return None
         value = cost_of(cost, variables if isinstance(variables, dict) else None)
         return too_complex(value, self.max_cost) if value > self.max_cost else None
+
+    def _validate(
+        self, schema: GraphQLSchema, query: str, document: DocumentNode | None = None
+    ) -> tuple[GraphQLError, ...]:
+        document = document if document is not None else self.parsed(query)
+        errors = validate(schema, document, self.rules, hide_suggestions=self.hide_suggestions)
+        for error in errors:
+            if error.extensions is None:
+                error.extensions = {}
+            error.extensions.setdefault("code", VALIDATION_FAILED)
+        return tuple(errors)
+
+    def _costs(self, schema: GraphQLSchema, query: str) -> dict[str | None, Cost]:
+        return operation_costs(schema, self.parsed(query))
 
     @staticmethod
     def _parse(query: str) -> DocumentNode:

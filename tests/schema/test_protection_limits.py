@@ -85,16 +85,16 @@ async def test_absurd_nesting_is_refused_as_a_limit_not_a_crash(client):
 async def test_a_repeated_document_is_parsed_and_validated_once(client):
     checks = client.app.state.graphql.schema.checks
     query = "query RepeatedForTheCacheTest { __typename viewer { id } }"
-    parsed, validated, hits = checks.parsed.misses, checks.validated.misses, checks.validated.hits
+    parsed, validated, hits = checks.parsed.cache_info().misses, checks.validated.cache_info().misses, checks.validated.cache_info().hits
     for _ in range(5):
         assert await client.gql(query) == {"data": {"__typename": "Query", "viewer": None}}
-    assert checks.parsed.misses == parsed + 1
-    assert checks.validated.misses == validated + 1
-    assert checks.validated.hits == hits + 4
+    assert checks.parsed.cache_info().misses == parsed + 1
+    assert checks.validated.cache_info().misses == validated + 1
+    assert checks.validated.cache_info().hits == hits + 4
     # A refused document is cached as refused, too.
     for _ in range(3):
         _refused(await client.gql(_aliases(MAX_ALIASES + 1)))
-    assert checks.validated.misses == validated + 2
+    assert checks.validated.cache_info().misses == validated + 2
 
 
 async def test_the_validation_rules_are_built_once(make_client):
