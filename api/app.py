@@ -13,7 +13,6 @@ from api import health, metrics
 from api.graphql import create_graphql_router
 from api.middleware.access_log import AccessLogMiddleware
 from api.middleware.body_limit import BodyLimitMiddleware
-from api.middleware.graphql_post import GraphQLPostShortcut
 from api.middleware.request_id import RequestIdMiddleware
 from api.runtime import tuned_gc
 from api.settings import Settings, get_settings
@@ -44,8 +43,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.graphql = create_graphql_router(settings)  # its schema's caches are inspected by tests
-    if app.state.graphql.schema.direct_execution:  # the fast path, when its version gate let it on; innermost
-        app.add_middleware(GraphQLPostShortcut, endpoint=app.state.graphql.handle_http)
     app.add_middleware(BodyLimitMiddleware)  # inside CORS, so a browser can read the 413
     app.add_middleware(
         CORSMiddleware,

@@ -12,7 +12,8 @@ from strawberry.types import ExecutionContext
 from schema.cost import DEFAULT_MAX_COST
 from schema.errors import log_errors
 from schema.execution import fast_path_allowed
-from schema.execution.fastpath import FastExecutionContext, mark_plain_leaves
+from schema.execution.executor import FastExecutionContext
+from schema.execution.strawberry_schema import HidesSuggestions
 from schema.extensions import RecordedTransaction
 from schema.hooks import Hooks
 from schema.mutations import Mutation
@@ -23,7 +24,7 @@ from schema.types.user import User
 from schema.validation import DocumentChecks
 
 
-class Schema(strawberry.Schema):
+class Schema(HidesSuggestions, strawberry.Schema):
     """Strawberry's schema with our document checks, error log policy and suggestion hiding."""
 
     def __init__(
@@ -36,16 +37,14 @@ class Schema(strawberry.Schema):
         # which must then do what this schema's extensions do.
         self.direct_execution = direct_execution
         self.direct_runs = 0
-        mark_plain_leaves(self._schema)
 
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         # Strawberry logs every error with a traceback, client syntax errors included.
         log_errors(errors, self.hooks.request_id())
 
-    def _get_custom_context_kwargs(self, operation_extensions=None, *, sync: bool = False) -> dict[str, Any]:
-        # Variable coercion happens in graphql-core's execute, which can hide "Did you mean" too.
-        kwargs = super()._get_custom_context_kwargs(operation_extensions, sync=sync)
-        return {**kwargs, "hide_suggestions": self.checks.hide_suggestions}
+    @property
+    def hide_suggestions(self) -> bool:
+        return self.checks.hide_suggestions
 
 
 def build_schema(

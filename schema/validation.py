@@ -36,6 +36,7 @@ from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRul
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
 from schema.cost import DEFAULT_MAX_COST, Cost, cost_of, operation_costs, too_complex
+from schema.execution.strawberry_schema import core_schema
 
 MAX_DEPTH = 10
 MAX_ALIASES = 15
@@ -297,7 +298,7 @@ class CheckedDocument(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         if context.graphql_document is not None and context.query:
-            schema, query, document = context.schema._schema, context.query, context.graphql_document
+            schema, query, document = core_schema(context.schema), context.query, context.graphql_document
             errors = self.checks.validate(schema, query, document)
             if not errors:
                 refusal = self.checks.cost_refusal(

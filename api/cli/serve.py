@@ -86,7 +86,6 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
             log_level=settings.log_level.lower(),
             access_log=False,  # api/middleware/access_log.py writes one richer line per request
             timeout_graceful_shutdown=30,
-            http="api.http_protocol:CoalescingHttpToolsProtocol",  # head and body in one send
         )
 
 

@@ -1,12 +1,31 @@
-"""How validated operations are executed: straight through graphql-core for POSTed operations
-(direct.py), whose executor has two exact shortcuts, a fast path for plain leaf fields (fastpath.py) and
-cached execution plans for queries (plan.py); strawberry_fields.py holds what both need to know about
-Strawberry's fields.
+"""The speed layer, fenced: everything in usergraph that leans on library internals lives in this package.
 
-These lean on internals of strawberry-graphql and graphql-core, so they run only on the exact versions
-they were verified against (`VERIFIED_VERSIONS`): with any other version installed the standard executor
-answers, and one WARNING says so. Upgrading either library then never changes an answer, only speed;
-re-verify (the differential tests in tests/schema/test_fastpath.py, both CI modes) before moving the pins.
+- direct.py: a cleanly validated POSTed operation runs straight through graphql-core's `execute`,
+  without Strawberry's per-operation machinery.
+- executor.py and plan.py: queries run by a plan cached per document, walked instead of graphql-core's
+  per-field machinery; anything unusual gives up and runs again on the standard executor.
+- strawberry_fields.py: how Strawberry reads a field and calls a resolver, for the plans.
+- strawberry_schema.py: the two things the rest of `schema/` needs from Strawberry's `Schema` beyond
+  its public API.
+
+Internal names touched (the list to re-check when moving `VERIFIED_VERSIONS`):
+- strawberry-graphql: `Schema._schema` and `Schema._get_custom_context_kwargs` (strawberry_schema.py);
+  `StrawberryGraphQLCoreExecutionContext`,
+  `GraphQLSchema._strawberry_schema`, `StrawberryField.base_resolver` / `default_resolver` /
+  `python_name`, `StrawberryResolver.wrapped_func` / `signature` / `self_parameter` / `info_parameter` /
+  `parent_parameter` / `root_parameter`, `strawberry.types.arguments.convert_arguments`,
+  `Info(_raw_info=, _field=)`, `strawberry.execution.optimized_is_awaitable`.
+- graphql-core: `ExecutionContext.execute_collected_root_fields` (overridden), `.build_resolve_info`,
+  `.fragments`, `.fragment_definitions`, `.variable_values`, `.hide_suggestions`, `.is_awaitable`,
+  `.middleware_manager`, `.abort_signal`; `graphql.execution.collect_fields.collect_subfields`,
+  `graphql.execution.values.get_argument_values`.
+Outside this package no module touches a library's internals, except `logging._srcfile = None`
+(api/logging.py), which the standard library's Logging HOWTO documents for exactly this use.
+
+These run only on the exact versions they were verified against (`VERIFIED_VERSIONS`): with any other
+version installed the standard executor answers, and one WARNING says so. Upgrading either library then
+never changes an answer, only speed; re-verify (the differential tests in tests/schema/test_fastpath.py,
+both CI modes) before moving the pins. docs/performance.md has what each piece buys.
 """
 
 from __future__ import annotations

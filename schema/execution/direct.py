@@ -21,6 +21,7 @@ from strawberry.execution import optimized_is_awaitable
 from strawberry.types import ExecutionResult
 
 from schema.context import Context
+from schema.execution.strawberry_schema import core_schema
 from schema.extensions import end_operation
 
 if TYPE_CHECKING:
@@ -48,7 +49,7 @@ async def execute_directly(
     extensions: dict[str, Any] | None = None,
 ) -> ExecutionResult | None:
     """The operation's result as `Schema.execute` would give it, or None when it must go that way."""
-    checks = schema.checks
+    checks, core = schema.checks, core_schema(schema)
     try:
         document = checks.parse(query)
     except GraphQLError:
@@ -57,8 +58,8 @@ async def execute_directly(
     if (
         operation is None
         or operation.operation not in _DIRECT
-        or checks.validate(schema._schema, query, document)
-        or checks.cost_refusal(schema._schema, query, document, operation_name, variables)
+        or checks.validate(core, query, document)
+        or checks.cost_refusal(core, query, document, operation_name, variables)
     ):
         return None
     schema.direct_runs += 1
@@ -67,14 +68,14 @@ async def execute_directly(
     try:
         try:
             executed = execute(
-                schema._schema,
+                core,
                 document,
                 context_value=context,
                 variable_values=variables,
                 operation_name=operation_name,
                 executor_class=schema.execution_context_class,
                 is_awaitable=optimized_is_awaitable,
-                **schema._get_custom_context_kwargs(extensions),
+                **schema.execute_kwargs(extensions),
             )
             result = await executed if optimized_is_awaitable(executed) else executed
             if result.errors:

@@ -53,8 +53,8 @@ def _env(extra):
 
 
 def test_responses_arrive_whole_over_kept_alive_and_closed_connections(tmp_path, database_url):
-    # The server sends each response's head and body together (api/http_protocol.py): responses on one
-    # kept-alive connection, a large one, and one before `Connection: close` all arrive complete.
+    # Responses on one kept-alive connection, a large one, and one before `Connection: close` all arrive
+    # complete.
     import socket
 
     url = database_url if database_url.startswith("postgresql") else f"sqlite+aiosqlite:///{tmp_path}/e2e.db"

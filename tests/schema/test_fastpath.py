@@ -1,4 +1,4 @@
-"""The executor's shortcuts, the leaf-field fast path (schema/execution/fastpath.py) and execution plans
+"""The executor's shortcuts, direct execution (schema/execution/direct.py) and execution plans
 (schema/execution/plan.py), answer exactly like the standard executor: the same
 documents, as an admin over data with nulls, revoked sessions and several users, sent to one app with
 it and one without, give identical bodies (data, errors, paths and locations)."""
@@ -14,7 +14,7 @@ from hypothesis_graphql import queries
 
 from db.services.passwords import hash_password
 from schema import build_schema
-from schema.execution.fastpath import PLAIN_LEAF, FastExecutionContext
+from schema.execution.executor import FastExecutionContext
 from schema.execution.plan import plan_cache
 from tests.support.factories import make_session, make_user, make_users, signed_in, signed_in_admin, user_row
 from api.policies import password_hashing
@@ -74,19 +74,6 @@ async def _both(pair, query: str) -> dict:
     fast_body, standard_body = (_without_request_ids(r.json()) for r in (fast_response, standard_response))
     assert fast_body == standard_body, query
     return fast_body
-
-
-def test_leaf_fields_read_off_their_parent_are_marked():
-    schema = build_schema()._schema
-    marked = {
-        (type_name, name)
-        for type_name, type_ in schema.type_map.items()
-        for name, field in (getattr(type_, "fields", None) or {}).items()
-        if PLAIN_LEAF in (field.extensions or {})
-    }
-    assert {("User", "id"), ("User", "email"), ("Session", "createdAt"), ("Session", "status")} <= marked
-    # Resolvers needing `info` or arguments, and object-typed fields, keep the standard path.
-    assert not marked & {("Session", "isCurrent"), ("User", "sessions"), ("Session", "user"), ("Query", "viewer")}
 
 
 @pytest.mark.parametrize("query", WRITTEN)
@@ -325,19 +312,6 @@ def test_resolvers_under_plain_objects_still_get_their_full_path():
     assert plan_cache(schema).served == 2
     assert planned[0] == planned[1] == graphql.execute(schema, document)
     assert planned[0].data["branches"][1]["leaves"][0]["where"] == "branches.1.leaves.0.where"
-
-
-@pytest.mark.parametrize("fast", [True, False])
-async def test_posted_operations_skip_the_router_with_the_fast_path(make_client, fast):
-    async with make_client(graphql_fast_path=fast) as client:
-        # Without the route, only the shortcut (api/middleware/graphql_post.py) can answer.
-        routes = client.app.router.routes
-        routes[:] = [route for route in routes if getattr(route, "path", None) != "/graphql"]
-        posted = await client.post("/graphql", json={"query": "{ __typename }"})
-        assert (posted.status_code, posted.headers.get("x-request-id") is not None) == (
-            (200, True) if fast else (404, True)
-        )
-        assert (await client.get("/graphql", params={"query": "{ __typename }"})).status_code == 404
 
 
 async def test_the_fast_path_stays_off_on_unverified_library_versions(make_client, monkeypatch, caplog):
