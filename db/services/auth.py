@@ -102,7 +102,7 @@ async def sign_in(
     """Unknown email and wrong password are the same INVALID_CREDENTIALS; ACCOUNT_DISABLED comes only
     after the right password; past a limit, RATE_LIMITED comes before any password check. An account with
     two-factor on gets a challenge instead of a session, and keeps its failures until the sign-in ends."""
-    now = now or utcnow()
+    now = now or policy.two_factor.clock()  # the clock its second step is checked by
     failure = Problem(ErrorCode.INVALID_CREDENTIALS, INVALID_CREDENTIALS)
     checked = await _check_password(
         unit, policy=policy, email=email, user=None, password=password, client=client, failure=failure, now=now,
