@@ -282,3 +282,14 @@ async def test_regenerated_recovery_codes_replace_the_old_ones(client, clock):
 async def test_two_factor_mutations_need_a_viewer(client):
     body = await client.gql(BEGIN, {"password": PASSWORD})
     assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_fifteen_aliased_verifications_in_one_document_are_refused_before_execution(client, clock):
+    ann = await user_with_two_factor(client, clock)
+    challenge = await challenge_for(client)
+    fields = " ".join(
+        f'v{i}: verifyTwoFactor(input: {{challenge: "{challenge}", code: "{i:06d}"}}) {{ token }}' for i in range(15)
+    )
+    body = await client.gql(f"mutation {{ {fields} }}")
+    assert body.get("data") is None and body["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+    assert (await verify(client, challenge, clock.code(ann.secret)))["token"]  # no try was spent
