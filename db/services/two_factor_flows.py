@@ -57,18 +57,30 @@ async def begin_setup(unit: UnitOfWork, *, policy: AuthPolicy, user: User, passw
 
 
 async def confirm_setup(unit: UnitOfWork, *, policy: AuthPolicy, user: User, code: str, client: Client) -> list[str]:
-    """Two-factor on, with a current code of the pending secret; returns the recovery codes (shown once)."""
+    """Two-factor on, with a current code of the pending secret; returns the recovery codes (shown once).
+    Wrong codes count toward the sign-in limits as elsewhere (a stolen session cannot guess its way to
+    turning on a set-up its owner abandoned)."""
     now = policy.two_factor.clock()
+    if user.two_factor_enabled:
+        raise _refuse(ErrorCode.INVALID_INPUT, ALREADY_ON)
     async with unit.db() as db:
-        if user.two_factor_enabled:
-            raise _refuse(ErrorCode.INVALID_INPUT, ALREADY_ON)
         pending = await two_factor.pending_secret(db, policy=policy.two_factor, user_id=user.id)
-        if pending is None:
-            raise _refuse(ErrorCode.INVALID_INPUT, NOT_STARTED)
-        secret, stored = pending
-        step = totp.matching_step(secret, totp.normalize_code(code), now)
-        if step is None or not await two_factor.turn_on(db, user=user, stored_pending=stored, step=step, now=now):
-            raise invalid_code()
+    if pending is None:
+        raise _refuse(ErrorCode.INVALID_INPUT, NOT_STARTED)
+    await unit.release()  # the limiter's writes below commit on their own
+    reservation = await rate_limit.reserve(
+        unit, action=rate_limit.Action.PASSWORD, limits=policy.sign_in_limits.limits, email=user.email,
+        ip_address=client.ip_address, refusal=Problem(ErrorCode.RATE_LIMITED, rate_limit.RATE_LIMITED), now=now,
+    )
+    secret, stored = pending
+    step = totp.matching_step(secret, totp.normalize_code(code), now)
+    if step is None:
+        await two_factor.refuse_code(unit, user=user, client=client, actor=Actor.user(user.id))
+        raise invalid_code()
+    reservation.take_back()
+    async with unit.db() as db:
+        if not await two_factor.turn_on(db, user=user, stored_pending=stored, step=step, now=now):
+            raise invalid_code()  # set-up begun again, or confirmed, meanwhile
         codes = await two_factor.replace_recovery_codes(db, user_id=user.id, now=now)
         await events.record(db, EventType.TWO_FACTOR_ENABLED, user_id=user.id, email=user.email,
                             actor=Actor.user(user.id), client=client)

@@ -293,3 +293,15 @@ async def test_fifteen_aliased_verifications_in_one_document_are_refused_before_
     body = await client.gql(f"mutation {{ {fields} }}")
     assert body.get("data") is None and body["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
     assert (await verify(client, challenge, clock.code(ann.secret)))["token"]  # no try was spent
+
+
+async def test_wrong_set_up_codes_count_toward_the_sign_in_limit(client, clock):
+    token = (await sign_up(client))["token"]
+    begun = (await client.gql(BEGIN, {"password": PASSWORD}, token=token))["data"]["beginTwoFactorSetup"]
+    wrong = wrong_code(begun["secret"], clock.now)
+    for _ in range(5):
+        refused = (await client.gql(CONFIRM, {"code": wrong}, token=token))["data"]["confirmTwoFactorSetup"]
+        assert codes(refused) == ["INVALID_CODE"]
+    limited = (await client.gql(CONFIRM, {"code": clock.code(begun["secret"])}, token=token))["data"]
+    assert codes(limited["confirmTwoFactorSetup"]) == ["RATE_LIMITED"]
+    assert (await client.gql(VIEWER_2FA, token=token))["data"]["viewer"]["twoFactorEnabled"] is False
