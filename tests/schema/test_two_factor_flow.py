@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 import pytest
 
-from tests.support.auth import PASSWORD, codes, sign_in
+from tests.support.auth import PASSWORD, codes, sign_in, sign_up
 from tests.support.two_factor import (
     BEGIN,
     CONFIRM,
@@ -24,7 +24,6 @@ from tests.support.two_factor import (
     verify,
     wrong_code,
 )
-from tests.support.auth import sign_up
 
 
 @pytest.fixture
