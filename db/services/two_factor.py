@@ -94,16 +94,24 @@ async def check_code(
     """
     if not code or not code.strip():
         raise invalid_code(field, CODE_NEEDED)
-    reservation = await rate_limit.reserve(
-        unit, action=Action.PASSWORD, limits=limits.limits, email=user.email, ip_address=client.ip_address,
-        refusal=Problem(ErrorCode.RATE_LIMITED, RATE_LIMITED), now=now,
-    )
+    reservation = await count_code_attempt(unit, limits=limits, user=user, client=client, now=now)
     async with unit.db() as db:
         kind = await accept(db, policy=policy, user_id=user.id, code=code, now=now)
     if kind is None:
         await refuse_code(unit, user=user, client=client, actor=actor)
         raise invalid_code(field)
     return kind, reservation
+
+
+async def count_code_attempt(
+    unit: UnitOfWork, *, limits: SignInLimits, user: User, client: Client, now: datetime
+) -> Reservation:
+    """Count a code about to be checked as the sign-in limiter counts a password (the account's email and
+    the client IP), committed on its own first: RATE_LIMITED past a limit."""
+    return await rate_limit.reserve(
+        unit, action=Action.PASSWORD, limits=limits.limits, email=user.email, ip_address=client.ip_address,
+        refusal=Problem(ErrorCode.RATE_LIMITED, RATE_LIMITED), now=now,
+    )
 
 
 async def refuse_code(unit: UnitOfWork, *, user: User, client: Client, actor: Actor) -> None:

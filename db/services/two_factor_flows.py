@@ -68,9 +68,8 @@ async def confirm_setup(unit: UnitOfWork, *, policy: AuthPolicy, user: User, cod
     if pending is None:
         raise _refuse(ErrorCode.INVALID_INPUT, NOT_STARTED)
     await unit.release()  # the limiter's writes below commit on their own
-    reservation = await rate_limit.reserve(
-        unit, action=rate_limit.Action.PASSWORD, limits=policy.sign_in_limits.limits, email=user.email,
-        ip_address=client.ip_address, refusal=Problem(ErrorCode.RATE_LIMITED, rate_limit.RATE_LIMITED), now=now,
+    reservation = await two_factor.count_code_attempt(
+        unit, limits=policy.sign_in_limits, user=user, client=client, now=now,
     )
     secret, stored = pending
     step = totp.matching_step(secret, totp.normalize_code(code), now)
@@ -154,9 +153,8 @@ async def verify(unit: UnitOfWork, *, policy: AuthPolicy, challenge: str, code: 
     await unit.release()  # the counting below commits on its own; nothing here may hold SQLite's lock
     if found is None or user is None or found.used_at is not None or found.expires_at <= now:
         raise invalid_code(("input", "challenge"), CHALLENGE_ENDED)
-    reservation = await rate_limit.reserve(
-        unit, action=rate_limit.Action.PASSWORD, limits=policy.sign_in_limits.limits, email=user.email,
-        ip_address=client.ip_address, refusal=Problem(ErrorCode.RATE_LIMITED, rate_limit.RATE_LIMITED), now=now,
+    reservation = await two_factor.count_code_attempt(
+        unit, limits=policy.sign_in_limits, user=user, client=client, now=now,
     )
     if not await two_factor.take_try(unit, policy=policy.two_factor, challenge_id=found.id, now=now):
         reservation.take_back()  # no code was checked
