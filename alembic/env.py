@@ -41,8 +41,13 @@ def _run(connection: Connection) -> None:
         )
         with context.begin_transaction():
             context.run_migrations()
+        # Commit before the lock is released: the transaction the lock query began is the migrations'
+        # (Alembic leaves an outside transaction to its owner), and a process waiting for the lock must
+        # find them committed, not race their commit with a `CREATE TABLE alembic_version` of its own.
+        connection.commit()
     finally:
         if not is_sqlite:
+            connection.rollback()  # whatever a failed migration left; nothing after the commit above
             connection.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": MIGRATION_LOCK_ID})
             connection.commit()
 

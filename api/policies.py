@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from api.secret_key import secret_keys
 from api.settings import Settings
 from db.services.auth import AuthPolicy
 from db.services.passwords import Argon2Params, PasswordHashing
 from db.services.rate_limit import SignInLimits, SignUpLimits
+from db.services.secret_box import SecretBox
 from db.services.sessions import SessionPolicy
+from db.services.two_factor import TwoFactorPolicy
 from schema.context import ContextConfig
 from schema.hooks import Hooks
 
@@ -42,7 +45,12 @@ def auth_policy(settings: Settings) -> AuthPolicy:
         ),
         sign_in_limits=sign_in_limits(settings),
         sign_up_limits=sign_up_limits(settings),
+        two_factor=two_factor_policy(settings),
     )
+
+
+def two_factor_policy(settings: Settings) -> TwoFactorPolicy:
+    return TwoFactorPolicy(secrets=SecretBox(secret_keys(settings)), issuer=settings.app_name)
 
 
 def context_config(settings: Settings, hooks: Hooks = Hooks()) -> ContextConfig:

@@ -6,7 +6,7 @@ import os
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from typing_extensions import Annotated
 
@@ -141,6 +141,20 @@ class Settings(BaseSettings):
         if self.log_format is not None:
             return self.log_format
         return "json" if self.is_production else "text"
+
+    # --- Two-factor (README, "Two-factor sign-in") -------------------------------------------------
+    # The issuer authenticator apps show beside the account's email.
+    app_name: str = Field("usergraph", min_length=1, max_length=100)
+    # Encrypts authenticator secrets at rest. Required in production; in development a key is generated
+    # once into the data directory (api/secret_key.py). Rotation: the new key here, old ones in
+    # SECRET_KEY_FALLBACKS (comma-separated), which still decrypt.
+    secret_key: SecretStr | None = None
+    secret_key_fallbacks: SecretStr | None = None
+
+    @field_validator("secret_key", "secret_key_fallbacks", mode="before")
+    @classmethod
+    def _blank_secret_key_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
 
 @lru_cache

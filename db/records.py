@@ -16,7 +16,7 @@ class UserRecord:
     """A `users` row as read for the API (no password hash)."""
 
     __slots__ = ("id", "created_at", "updated_at", "email", "name", "image", "email_verified", "role",
-                 "is_active", "last_sign_in_at")
+                 "is_active", "last_sign_in_at", "two_factor_enabled")
 
 
 class SessionRecord:

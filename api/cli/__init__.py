@@ -1,6 +1,6 @@
 """The `usergraph` command line: assembles the commands of this package's modules, reports failures on
 one line. serve.py (serve, migrate), users.py (create-admin), schema.py (export-schema), maintenance.py
-(purge-sessions, seed)."""
+(purge-sessions, seed), two_factor.py (rotate-secret-key)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from api.cli import maintenance, schema, serve, users
+from api.cli import two_factor as two_factor_commands
 from api.cli.errors import CommandError, first_line
 from api.settings import Settings, get_settings
 from db.url import DatabaseURLError
@@ -22,7 +23,7 @@ log = logging.getLogger("usergraph")
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="usergraph", description="GraphQL user-management API.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (serve, users, schema, maintenance):
+    for module in (serve, users, schema, maintenance, two_factor_commands):
         module.add_commands(commands)
     return parser
 

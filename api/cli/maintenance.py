@@ -33,12 +33,13 @@ def cmd_purge_sessions(args: argparse.Namespace, settings: Settings) -> None:
     from api.policies import sign_in_limits, sign_up_limits
     from db.services.rate_limit import purge_attempts
     from db.services.sessions import purge_ended_sessions
+    from db.services.two_factor import purge_ended_challenges
     from db.types import utcnow
 
     older_than = parse_duration(args.older_than)
     check_database_url(settings)
 
-    async def run() -> tuple[int, int]:
+    async def run() -> tuple[int, int, int]:
         database = Database.from_settings(settings)
         now = utcnow()
         try:
@@ -47,16 +48,18 @@ def cmd_purge_sessions(args: argparse.Namespace, settings: Settings) -> None:
                 # Attempts older than every limit's window no longer count for anything.
                 window = max(sign_in_limits(settings).window, sign_up_limits(settings).window)
                 failures = await purge_attempts(db, before=now - window)
+                challenges = await purge_ended_challenges(db, now=now)  # an ended challenge is of no use
                 await db.commit()
-                return sessions, failures
+                return sessions, failures, challenges
         finally:
             await database.dispose()
 
     try:
-        sessions, failures = asyncio.run(run())
+        sessions, failures, challenges = asyncio.run(run())
     except (OSError, SQLAlchemyError) as error:
         raise database_failure("database error", error) from None
     print(f"deleted {sessions} ended session(s) and {failures} rate-limit attempt(s) older than its windows")
+    print(f"deleted {challenges} ended two-factor challenge(s)")
 
 
 def progress_bar(label: str) -> Callable[[int, int], None]:

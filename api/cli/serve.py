@@ -48,6 +48,16 @@ async def _wait_for_database(settings: Settings) -> None:
         await database.dispose()
 
 
+def check_secret_key(settings: Settings) -> None:
+    """Refuse to start without SECRET_KEY in production; in development make the key file now, once."""
+    from api.secret_key import SecretKeyError, secret_keys
+
+    try:
+        secret_keys(settings)
+    except SecretKeyError as error:
+        raise CommandError(str(error)) from None
+
+
 def migrate(settings: Settings) -> None:
     from db.migrations import upgrade
 
@@ -67,6 +77,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
     from api.logging import logging_config
 
     check_database_url(settings)
+    check_secret_key(settings)  # here, before any worker starts: a development key is generated once
     if settings.metrics_port is not None and settings.metrics_port == args.port:
         raise CommandError(f"METRICS_PORT must differ from --port ({args.port})")
     if not args.no_migrate:

@@ -3,5 +3,7 @@
 from db.models.attempt import Attempt
 from db.models.session import Session, SessionStatus
 from db.models.user import Role, User
+from db.models.two_factor import RecoveryCode, TwoFactor, TwoFactorChallenge
 
 __all__ = ["Attempt", "Role", "Session", "SessionStatus", "User"]
+__all__ += ["RecoveryCode", "TwoFactor", "TwoFactorChallenge"]

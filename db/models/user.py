@@ -56,6 +56,11 @@ class User(UUIDPrimaryKey, Timestamps, table=True):
     is_active: bool = Field(default=True, nullable=False)
     password_hash: str = Field(max_length=255, nullable=False)
     last_sign_in_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Kept in step with `two_factor.secret` by db/services/two_factor.py, in the same transaction.
+    # No client-side default: a Core INSERT of a column list from before 0007 leaves it to the server's.
+    two_factor_enabled: bool = Field(
+        default=False, sa_column=sa.Column(sa.Boolean, nullable=False, server_default=sa.false())
+    )
 
 
 @event.listens_for(User.email, "set")

@@ -12,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from db.models import Session, User
-from db.services import rate_limit
+from db.services import rate_limit, two_factor
 from db.services.errors import ErrorCode, Problem, Rejected
-from db.services.origin import Client
+from db.services.origin import Actor, Client
 from db.services.passwords import PasswordHashing
 from db.services.rate_limit import RATE_LIMITED, SIGN_UP_RATE_LIMITED, Action, SignInLimits, SignUpLimits
 from db.services.sessions import SessionPolicy, create_session, revoke_sessions
@@ -37,6 +37,7 @@ class AuthPolicy:
     sessions: SessionPolicy
     sign_in_limits: SignInLimits
     sign_up_limits: SignUpLimits
+    two_factor: two_factor.TwoFactorPolicy = two_factor.TwoFactorPolicy()
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,13 @@ class SignedIn:
     user: User
     session: Session
     token: str  # shown once, to the client; only its hash is stored
+
+
+@dataclass(frozen=True)
+class TwoFactorRequired:
+    """The password was right but the account has two-factor on: `verifyTwoFactor` completes the sign-in."""
+
+    challenge: str  # shown once, to the client; only its hash is stored
 
 
 async def sign_up(
@@ -90,16 +98,21 @@ async def sign_in(
     password: str,
     client: Client,
     now: datetime | None = None,
-) -> SignedIn:
+) -> SignedIn | TwoFactorRequired:
     """Unknown email and wrong password are the same INVALID_CREDENTIALS; ACCOUNT_DISABLED comes only
-    after the right password; past a limit, RATE_LIMITED comes before any password check."""
-    now = now or utcnow()
+    after the right password; past a limit, RATE_LIMITED comes before any password check. An account with
+    two-factor on gets a challenge instead of a session, and keeps its failures until the sign-in ends."""
+    now = now or policy.two_factor.clock()  # the clock its second step is checked by
     failure = Problem(ErrorCode.INVALID_CREDENTIALS, INVALID_CREDENTIALS)
     checked = await _check_password(
         unit, policy=policy, email=email, user=None, password=password, client=client, failure=failure, now=now,
     )
     async with unit.db() as db:
         await _claim(db, checked, failure=failure, now=now)
+        if await two_factor.required(db, checked.user.id):
+            return TwoFactorRequired(await two_factor.start_challenge(
+                db, policy=policy.two_factor, user=checked.user, client=client, now=now,
+            ))
         await rate_limit.clear_failures(db, email=email, ip_address=client.ip_address)
         return await _start_session(db, policy=policy, user=checked.user, client=client, now=now)
 
@@ -134,12 +147,21 @@ async def change_password(
     return user
 
 
-async def delete_account(unit: UnitOfWork, *, policy: AuthPolicy, user: User, password: str, client: Client) -> uuid.UUID:
-    """Delete the user after checking their password; the database cascades to their sessions."""
+async def delete_account(
+    unit: UnitOfWork, *, policy: AuthPolicy, user: User, password: str, client: Client, code: str | None = None,
+) -> uuid.UUID:
+    """Delete the user after checking their password (and, with two-factor on, a code); the database
+    cascades to their sessions."""
     await _check_password(
         unit, policy=policy, email=user.email, user=user, password=password, client=client,
         failure=Problem(ErrorCode.INVALID_CREDENTIALS, WRONG_PASSWORD, ("input", "password")),
     )
+    if user.two_factor_enabled:
+        _, reservation = await two_factor.check_code(
+            unit, policy=policy.two_factor, limits=policy.sign_in_limits, user=user, code=code, client=client,
+            now=policy.two_factor.clock(), actor=Actor.user(user.id),
+        )
+        reservation.take_back()
     async with unit.db() as db:
         await db.delete(user)
         await db.flush()
@@ -221,3 +243,17 @@ async def _start_session(
         ip_address=client.ip_address, user_agent=client.user_agent, now=now,
     )
     return SignedIn(user, login, token)
+
+
+async def confirm_password(unit: UnitOfWork, *, policy: AuthPolicy, user: User, password: str, client: Client) -> None:
+    """The viewer's own password, checked as `changePassword` checks it (limited, holding no connection):
+    for the two-factor settings (db/services/two_factor_flows.py)."""
+    await _check_password(
+        unit, policy=policy, email=user.email, user=user, password=password, client=client,
+        failure=Problem(ErrorCode.INVALID_CREDENTIALS, WRONG_PASSWORD, ("input", "password")),
+    )
+
+
+async def start_session(db: AsyncSession, *, policy: AuthPolicy, user: User, client: Client, now: datetime) -> SignedIn:
+    """A completed sign-in's session (after the second factor: db/services/two_factor_flows.py)."""
+    return await _start_session(db, policy=policy, user=user, client=client, now=now)

@@ -15,6 +15,7 @@ class ErrorCode(str, enum.Enum):
     RATE_LIMITED = "RATE_LIMITED"
     NOT_FOUND = "NOT_FOUND"
     SIGN_UP_DISABLED = "SIGN_UP_DISABLED"
+    INVALID_CODE = "INVALID_CODE"  # a wrong, used or missing second-factor code (two-factor)
 
 
 @dataclass(frozen=True)

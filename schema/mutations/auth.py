@@ -44,6 +44,8 @@ class AuthMutations:
             for problem in rejected.problems:
                 context.config.hooks.sign_in_refused(problem.code.value)
             raise
+        if isinstance(signed_in, auth.TwoFactorRequired):  # no token, session, user or cookie yet
+            return AuthPayload(two_factor_challenge=signed_in.challenge)
         return _signed_in(context, signed_in)
 
     @strawberry.mutation(description="Revokes the session that authenticates this request.")

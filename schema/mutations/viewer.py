@@ -54,7 +54,7 @@ class ViewerMutations:
         context = info.context
         deleted_id = await auth.delete_account(
             context.unit, policy=context.config.auth, user=viewer.user, password=input.password,
-            client=context.client(),
+            client=context.client(), code=input.code,
         )
         context.end_session()
         return DeleteUserPayload(deleted_user_id=strawberry.ID(to_global_id("User", deleted_id)))

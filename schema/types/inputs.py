@@ -37,6 +37,10 @@ class ChangePasswordInput:
 @strawberry.input
 class DeleteViewerInput:
     password: str
+    code: str | None = strawberry.field(
+        default=None,
+        description="Needed when the account has two-factor on: a current authenticator code or an unused recovery code.",
+    )
 
 
 @strawberry.input

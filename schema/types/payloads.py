@@ -48,6 +48,10 @@ class AuthPayload:
     session: Session | None = None
     user: User | None = None
     errors: list[UserError] = strawberry.field(default_factory=list)
+    two_factor_challenge: str | None = strawberry.field(
+        default=None,
+        description="Set instead of token when the account has two-factor on: pass it to verifyTwoFactor.",
+    )
 
 
 @strawberry.type

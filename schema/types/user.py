@@ -27,6 +27,7 @@ class User(Node):
     created_at: datetime
     updated_at: datetime
     last_sign_in_at: datetime | None
+    two_factor_enabled: bool
 
     @strawberry.field
     def id(self) -> strawberry.ID:  # `self` is the UserRow
