@@ -15,6 +15,7 @@ class ErrorCode(str, enum.Enum):
     RATE_LIMITED = "RATE_LIMITED"
     NOT_FOUND = "NOT_FOUND"
     SIGN_UP_DISABLED = "SIGN_UP_DISABLED"
+    ACCOUNT_BANNED = "ACCOUNT_BANNED"
 
 
 @dataclass(frozen=True)
