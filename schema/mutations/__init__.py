@@ -6,9 +6,10 @@ import strawberry
 
 from schema.mutations.admin import AdminMutations
 from schema.mutations.auth import AuthMutations
+from schema.mutations.moderation import ModerationMutations
 from schema.mutations.viewer import ViewerMutations
 
 
 @strawberry.type
-class Mutation(AuthMutations, ViewerMutations, AdminMutations):
+class Mutation(AuthMutations, ViewerMutations, AdminMutations, ModerationMutations):
     pass
