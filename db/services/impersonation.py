@@ -11,11 +11,13 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, exists, insert, literal, or_, select
+from sqlalchemy.orm import aliased
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Role, Session, User
 from db.services import events
+from db.services.admin import lock_active_admins
 from db.services.errors import ErrorCode, Problem, Rejected
 from db.services.events import EventType
 from db.services.origin import Actor, Client
@@ -24,9 +26,17 @@ from db.services.tokens import hash_token, new_token
 from db.types import utcnow
 
 MAX_DURATION = timedelta(hours=1)
-_USER_AGENT_MAX = 512
+_USER_AGENT_MAX = 512  # as sessions.create_session
 NOT_IMPERSONABLE = "Only an active, unbanned user who is not an admin, other than yourself, can be impersonated"
 NOT_IMPERSONATING = "This session is not an impersonation"
+
+
+def _allowed(user_id: uuid.UUID, now: datetime, *, admin: bool):
+    """The user exists, is active, is not banned and is (or, for a target, is not) an admin."""
+    row = aliased(User)
+    unbanned = or_(row.banned_at.is_(None), and_(row.ban_expires_at.is_not(None), row.ban_expires_at <= now))
+    role = row.role == Role.ADMIN if admin else row.role != Role.ADMIN
+    return exists().where(row.id == user_id, row.is_active.is_(True), unbanned, role)
 
 
 async def impersonate(
@@ -41,15 +51,19 @@ async def impersonate(
     """A new session of the user opened by the admin: (user, session, token).
 
     Both rows are locked first (PostgreSQL), so a ban, deactivation or demotion committing meanwhile
-    either comes before (and this is refused) or after (and revokes the new session).
+    either comes before (and this is refused) or after (and revokes the new session); on SQLite the
+    INSERT's own conditions do the same.
     """
     now = now or utcnow()
     if user_id is None:
         raise Rejected(Problem(ErrorCode.NOT_FOUND, "No such user", ("id",)))
+    # The active admins first, then the user: the order every admin change locks in (admin.py), so a
+    # ban or demotion racing this one waits for it instead of deadlocking with it.
+    await lock_active_admins(db)
     locked = {
         row.id: row
         for row in await db.scalars(
-            select(User).where(User.id.in_({admin_id, user_id})).order_by(User.id).with_for_update()
+            select(User).where(User.id.in_({admin_id, user_id})).with_for_update()
             .execution_options(populate_existing=True)
         )
     }
@@ -61,18 +75,27 @@ async def impersonate(
     if user.id == admin_id or not admin_can or not target_can:
         raise Rejected(Problem(ErrorCode.INVALID_INPUT, NOT_IMPERSONABLE, ("id",)))
     token = new_token()
-    login = Session(
-        user_id=user.id,
-        token_hash=hash_token(token),
-        expires_at=now + min(MAX_DURATION, policy.ttl),
-        ip_address=client.ip_address,
-        user_agent=(client.user_agent or None) and client.user_agent[:_USER_AGENT_MAX],
-        impersonated_by_id=admin_id,
-        created_at=now,
-        updated_at=now,
+    values = {
+        "id": uuid.uuid4(),
+        "user_id": user.id,
+        "token_hash": hash_token(token),
+        "expires_at": now + min(MAX_DURATION, policy.ttl),
+        "ip_address": client.ip_address,
+        "user_agent": (client.user_agent or None) and client.user_agent[:_USER_AGENT_MAX],
+        "impersonated_by_id": admin_id,
+        "created_at": now,
+        "updated_at": now,
+    }
+    # The checks again, in the INSERT itself: SQLite reads outside the write lock, so only a statement
+    # that writes sees the account as the next writer (a ban) will.
+    columns = Session.__table__.c
+    source = select(*(literal(value, columns[name].type) for name, value in values.items())).where(
+        _allowed(user.id, now, admin=False), _allowed(admin_id, now, admin=True)
     )
-    db.add(login)
-    await db.flush()
+    inserted = await db.execute(insert(Session).from_select(list(values), source))
+    if inserted.rowcount != 1:
+        raise Rejected(Problem(ErrorCode.INVALID_INPUT, NOT_IMPERSONABLE, ("id",)))
+    login = await db.get(Session, values["id"])
     await events.record(db, EventType.IMPERSONATION_STARTED, user_id=user.id, email=user.email,
                         actor=Actor.admin(admin_id), client=client,
                         details={"sessionId": str(login.id), "expiresAt": login.expires_at.isoformat()}, now=now)
