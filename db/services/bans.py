@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import User
@@ -76,7 +76,9 @@ async def ban_user(
         .returning(User)
     )
     banned = (await db.execute(statement, execution_options={"populate_existing": True})).scalar_one_or_none()
-    if banned is None:
+    if banned is None:  # deleted meanwhile, or the last active admin
+        if await db.scalar(select(User.id).where(User.id == user.id)) is None:
+            raise Rejected(Problem(ErrorCode.NOT_FOUND, USER_NOT_FOUND, ("id",)))
         raise Rejected(Problem(ErrorCode.INVALID_INPUT, LAST_ADMIN_BAN, ("id",)))
     revoked = await revoke_sessions(db, user_id=user.id, now=now)
     await revoke_impersonations_by(db, user.id, now=now)
