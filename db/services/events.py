@@ -18,11 +18,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import delete, event, insert
+from sqlalchemy import delete, event, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session as OrmSession
 
-from db.models import SecurityEvent
+from db.models import SecurityEvent, User
 from db.services.origin import Actor, ActorKind, Client
 from db.types import utcnow
 from db.unit_of_work import UnitOfWork
@@ -93,9 +93,9 @@ def _values(
     }
 
 
-async def _insert(db: AsyncSession, values: dict[str, Any]) -> None:
+async def _insert(db: AsyncSession, values: dict[str, Any], *, logged: dict[str, Any] | None = None) -> None:
     await db.execute(insert(SecurityEvent).values(**values))
-    db.sync_session.info.setdefault(_PENDING, []).append(values)
+    db.sync_session.info.setdefault(_PENDING, []).append(logged or values)
 
 
 async def record(
@@ -140,11 +140,18 @@ async def record_attempt(
     event is written as soon as that transaction ends instead: writing it now could wait on those locks.
     """
     values = _values(type, user_id=user_id, email=email, actor=actor, client=client, details=details, now=now)
+    # Written outside the operation, the account may be gone by then (deleted meanwhile): its ID is
+    # then left out rather than the event lost to the foreign key.
+    row = {**values, **{key: _if_present(values[key]) for key in ("user_id", "actor_id") if values[key] is not None}}
     if unit.has_written():
-        unit.after_end(lambda db: _insert(db, values))
+        unit.after_end(lambda db: _insert(db, row, logged=values))
         return
     async with unit.independent() as db:
-        await _insert(db, values)
+        await _insert(db, row, logged=values)
+
+
+def _if_present(user_id: uuid.UUID):
+    return select(User.id).where(User.id == user_id).scalar_subquery()
 
 
 async def purge_events(db: AsyncSession, *, before: datetime) -> int:

@@ -37,3 +37,18 @@ async def test_a_failed_sign_in_survives_the_rollback_of_its_operation(database,
     assert event.details == {"reason": case} and event.request_id == "req-9" and event.user_id is not None
     async with database.sessionmaker() as db:
         assert (await db.get(User, event.user_id)).last_sign_in_at is None  # the operation's own write is gone
+
+
+async def test_an_attempt_on_an_account_deleted_meanwhile_is_kept_without_it(database):
+    import uuid
+
+    from db.services import events
+    from db.services.events import EventType
+    from db.services.origin import ANONYMOUS
+
+    unit = UnitOfWork(database.sessionmaker)
+    await events.record_attempt(unit, EventType.SIGN_IN_FAILED, user_id=uuid.uuid4(), email="gone@example.com",
+                                actor=ANONYMOUS, client=Client(), details={"reason": "wrong_password"})
+    await unit.finish(commit=False)
+    (event,) = await events_of(database, "SIGN_IN_FAILED")
+    assert (event.user_id, event.email) == (None, "gone@example.com")
