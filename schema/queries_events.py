@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import strawberry
 
 from db.event_queries import EVENT_ORDERING, EventFilter, SecurityEventRecord, filtered_events, make_event_record
 from db.models import Role
 from db.services.pagination import exists_beyond, fetch_page
 from schema.context import Viewer
+from schema.errors import BadUserInput
 from schema.pagination import page_flags, page_request
 from schema.permissions import require_admin
 from schema.relay import expect_global_id
@@ -35,7 +38,14 @@ def _event_filter(given: SecurityEventFilter | None) -> EventFilter:
     if user is missing or actor is missing:
         return EventFilter(types=[])
     types = None if given.types is None else [t.value for t in given.types]
-    return EventFilter(types=types, user_id=user, actor_id=actor, since=given.since)
+    return EventFilter(types=types, user_id=user, actor_id=actor, since=_utc(given.since))
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    try:
+        return moment.astimezone(UTC) if moment is not None else None
+    except OverflowError:  # 0001-01-01T00:00:00+01:00 leaves Python's range in UTC
+        raise BadUserInput("'since' is out of range") from None
 
 
 @strawberry.type

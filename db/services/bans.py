@@ -8,7 +8,7 @@ A banned admin does not count as an active one, so banning follows the last-admi
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -46,11 +46,19 @@ def _check_ban(
     reason = (reason or "").strip() or None
     if reason is not None and len(reason) > REASON_MAX:
         problems.append(Problem(ErrorCode.INVALID_INPUT, f"At most {REASON_MAX} characters", ("input", "reason")))
-    if expires_at is not None and expires_at <= now:
+    if expires_at is not None and _utc(expires_at) <= now:
         problems.append(Problem(ErrorCode.INVALID_INPUT, PAST_END, ("input", "expiresAt")))
     if problems:
         raise Rejected(*problems)
     return reason
+
+
+def _utc(moment: datetime) -> datetime:
+    """In UTC; a moment that leaves Python's range there (0001-01-01T00:00:00+01:00) counts as past."""
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        return datetime.min.replace(tzinfo=UTC)
 
 
 async def ban_user(

@@ -160,3 +160,15 @@ async def test_event_lists_count_toward_the_query_cost(client, database):
     query = "{ a: securityEvents(first: 100) { edges { node { actor { securityEvents(first: 100) { edges { node { id } } } } } } } }"
     body = await client.gql(query, token=token)
     assert body["errors"][0]["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+
+
+async def test_out_of_range_moments_are_the_clients_error(client, database):
+    _, token = await signed_in_admin(database)
+    body = await client.gql(ALL, {"first": 1, "filter": {"since": "0001-01-01T00:00:00+01:00"}}, token=token)
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    user = await make_user(database)
+    body = await client.gql(
+        "mutation($id: ID!) { banUser(id: $id, input: {expiresAt: \"0001-01-01T00:00:00+01:00\"}) { errors { field code } } }",
+        {"id": gid(user)}, token=token,
+    )
+    assert body["data"]["banUser"]["errors"] == [{"field": ["input", "expiresAt"], "code": "INVALID_INPUT"}]
