@@ -170,7 +170,10 @@ def _log_line(values: dict[str, Any]) -> dict[str, Any]:
 @event.listens_for(OrmSession, "after_commit")
 def _log_committed(db: OrmSession) -> None:
     for values in db.info.pop(_PENDING, ()):
-        log.info("security event %s", values["type"], extra={"event": _log_line(values)})
+        log.info(
+            "security event %s user=%s actor=%s:%s", values["type"], values["user_id"], values["actor_kind"],
+            values["actor_id"], extra={"event": _log_line(values)},
+        )
 
 
 @event.listens_for(OrmSession, "after_transaction_end")

@@ -170,3 +170,12 @@ async def test_unknown_user_is_not_found(client, database):
     _, token = await signed_in_admin(database)
     body = await client.gql(BAN, {"id": to_global_id("User", uuid.uuid4()), "input": {}}, token=token)
     assert codes(body["data"]["banUser"]) == ["NOT_FOUND"]
+
+
+async def test_a_deactivated_and_banned_account_is_disabled_first(client, database):
+    """The contract's order of checks after the right password: ACCOUNT_DISABLED, then ACCOUNT_BANNED."""
+    await sign_up(client)
+    async with database.sessionmaker() as db:
+        await db.execute(update(User).values(is_active=False, banned_at=utcnow()))
+        await db.commit()
+    assert codes(await sign_in(client)) == ["ACCOUNT_DISABLED"]
