@@ -1,8 +1,9 @@
 """What admins do to other accounts: create, update, delete, sign out everywhere.
 
 Rule: there is always an active admin (active, not banned). Demoting, deactivating, banning or deleting
-one locks the active admins' rows first (PostgreSQL; SQLite has a single writer anyway) and the write itself is conditional on
-another active admin existing, so two admins demoting each other at once cannot both succeed.
+one locks the active admins' rows first (PostgreSQL; SQLite has a single writer anyway) and the write
+itself is conditional on another active admin existing, so two admins demoting each other at once cannot
+both succeed.
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ def _unless_last_active_admin(user_id: uuid.UUID) -> ColumnElement[bool]:
     return or_(not_(_active_admin(User)), another)
 
 
+# For the other admin changes (db/services/bans.py, impersonation.py), which follow the same rule.
 lock_active_admins = _lock_active_admins
 unless_last_active_admin = _unless_last_active_admin
 
