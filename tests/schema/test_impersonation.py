@@ -5,7 +5,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from db.models import Role, Session, User
 from db.types import utcnow
@@ -162,3 +162,15 @@ async def test_fifteen_aliased_impersonations_next_to_a_failing_field_open_nothi
     from tests.support.events import events_of
 
     assert await events_of(database) == []
+
+
+async def test_an_impersonation_session_never_acts_as_an_admin(client, database):
+    """Even when its user is made an admin meanwhile: the session is the user's own, opened by someone else."""
+    _, token = await signed_in_admin(database)
+    user = await make_user(database)
+    as_user = (await impersonate(client, token, user))["token"]
+    async with database.sessionmaker() as db:
+        await db.execute(update(User).where(User.id == user.id).values(role=Role.ADMIN))
+        await db.commit()
+    body = await client.gql("{ users { edges { node { id } } } }", token=as_user)
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
