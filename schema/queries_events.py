@@ -72,4 +72,6 @@ class EventQueries:
 
         next_flag, previous_flag = page_flags(request, page.more_beyond, exists_at_or_after)
         ends = [page.rows[0][1], page.rows[-1][1]] if page.rows else []
-        return SecurityEventConnection(edges=event_edges(rows), page_info=page_info(EVENT_ORDERING, ends, next_flag, previous_flag))
+        return SecurityEventConnection(
+            edges=event_edges(rows), page_info=page_info(EVENT_ORDERING, ends, next_flag, previous_flag)
+        )

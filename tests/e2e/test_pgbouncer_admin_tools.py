@@ -11,6 +11,8 @@ from tests.support.events import events_of
 from tests.support.factories import signed_in_admin
 
 USERS = 8
+PAGE = """query($after: String) { securityEvents(first: 5, after: $after) {
+  pageInfo { endCursor } edges { node { type user { email } actor { email } } } } }"""
 
 
 async def test_admin_tools_under_concurrency_through_pgbouncer(bouncer_url, make_client, database):  # noqa: F811
@@ -40,7 +42,7 @@ async def test_admin_tools_under_concurrency_through_pgbouncer(bouncer_url, make
         async def pages() -> None:
             after = None
             for _page in range(3):
-                data = await gql("query($after: String) { securityEvents(first: 5, after: $after) { pageInfo { endCursor } edges { node { type user { email } actor { email } } } } }", {"after": after})
+                data = await gql(PAGE, {"after": after})
                 after = data["securityEvents"]["pageInfo"]["endCursor"]
 
         await asyncio.gather(*(life(index) for index in range(USERS)), *(pages() for _ in range(4)))
