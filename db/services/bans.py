@@ -7,6 +7,7 @@ A banned admin does not count as an active one, so banning follows the last-admi
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 from datetime import UTC, datetime
 
@@ -27,6 +28,10 @@ NO_SELF_BAN = "Admins cannot ban themselves"
 LAST_ADMIN_BAN = "The last active admin cannot be banned"
 PAST_END = "The end of a ban must be in the future"
 USER_NOT_FOUND = "No such user"
+BAD_CHARACTERS = "The reason must be one line without control or format characters"
+# As in names (db/services/validation.py): control (PostgreSQL refuses NUL), format (bidirectional
+# overrides), lone surrogates and line separators. The reason is shown to the user and in admin pages.
+_REFUSED_IN_REASONS = {"Cc", "Cf", "Cs", "Zl", "Zp"}
 
 
 async def _target(db: AsyncSession, user_id: uuid.UUID | None) -> User:
@@ -46,6 +51,8 @@ def _check_ban(
     reason = (reason or "").strip() or None
     if reason is not None and len(reason) > REASON_MAX:
         problems.append(Problem(ErrorCode.INVALID_INPUT, f"At most {REASON_MAX} characters", ("input", "reason")))
+    elif reason is not None and any(unicodedata.category(char) in _REFUSED_IN_REASONS for char in reason):
+        problems.append(Problem(ErrorCode.INVALID_INPUT, BAD_CHARACTERS, ("input", "reason")))
     if expires_at is not None and _utc(expires_at) <= now:
         problems.append(Problem(ErrorCode.INVALID_INPUT, PAST_END, ("input", "expiresAt")))
     if problems:

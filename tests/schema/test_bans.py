@@ -179,3 +179,11 @@ async def test_a_deactivated_and_banned_account_is_disabled_first(client, databa
         await db.execute(update(User).values(is_active=False, banned_at=utcnow()))
         await db.commit()
     assert codes(await sign_in(client)) == ["ACCOUNT_DISABLED"]
+
+
+@pytest.mark.parametrize("reason", ["spam\x00", "line\nbreak", "\u202eevil"])
+async def test_a_reason_with_control_or_format_characters_is_refused(client, database, reason):
+    _, token = await signed_in_admin(database)
+    user = await make_user(database)
+    body = await client.gql(BAN, {"id": gid(user), "input": {"reason": reason}}, token=token)
+    assert [(e["field"], e["code"]) for e in body["data"]["banUser"]["errors"]] == [(["input", "reason"], "INVALID_INPUT")]
