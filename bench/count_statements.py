@@ -30,7 +30,9 @@ from bench.database import admin_token, bench_url  # noqa: E402
 
 _TRANSACTION_CONTROL = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|;?\s*$)", re.IGNORECASE)
 MEASURED = {"viewer": operations.VIEWER, "users(first: 100) x sessions(first: 5)": operations.USERS,
-            "users(first: 1) x sessions(first: 5)": operations.USERS_ONE, "__typename": operations.TINY}
+            "users(first: 1) x sessions(first: 5)": operations.USERS_ONE, "__typename": operations.TINY,
+            "securityEvents(first: 100) with actor and user": operations.EVENTS,
+            "securityEvents(first: 1) with actor and user": operations.EVENTS_ONE}
 
 
 async def _settle() -> None:

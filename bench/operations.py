@@ -12,6 +12,8 @@ USERS_ONE = (
     "sessions(first: 5) { edges { node { id createdAt } } } } } } }"
 )
 TINY = "{ __typename }"
+EVENTS = "query Events { securityEvents(first: 100) { edges { node { id type actor { email } user { email } } } } }"
+EVENTS_ONE = "query EventsOne { securityEvents(first: 1) { edges { node { id type actor { email } user { email } } } } }"
 SIGN_IN = "mutation SignIn($input: SignInInput!) { signIn(input: $input) { token errors { code message } } }"
 
 

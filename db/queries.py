@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, not_, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Role, Session, SessionStatus, User
 from db.records import SessionRecord, UserRecord, make_session_record, make_user_record, record_columns
 from db.services.pagination import Ordering, SortKey
+from db.types import utcnow
 
 
 _USERS, _SESSIONS = User.__table__, Session.__table__
@@ -59,6 +60,8 @@ class UserFilter:
     role: Role | None = None
     is_active: bool | None = None
     email_verified: bool | None = None
+    is_banned: bool | None = None
+    now: datetime | None = None  # when `is_banned` is judged
 
 
 def _like_pattern(text: str) -> str:
@@ -81,6 +84,10 @@ def filtered_users(user_filter: UserFilter) -> Select:
         statement = statement.where(User.is_active == user_filter.is_active)
     if user_filter.email_verified is not None:
         statement = statement.where(User.email_verified == user_filter.email_verified)
+    if user_filter.is_banned is not None:
+        now = user_filter.now or utcnow()
+        banned = and_(User.banned_at.is_not(None), or_(User.ban_expires_at.is_(None), User.ban_expires_at > now))
+        statement = statement.where(banned if user_filter.is_banned else not_(banned))
     return statement
 
 

@@ -9,21 +9,24 @@ from typing import Any
 
 from sqlalchemy import Column
 
-from db.models import Session
+from db.models import Session, User
 
 
 class UserRecord:
     """A `users` row as read for the API (no password hash)."""
 
     __slots__ = ("id", "created_at", "updated_at", "email", "name", "image", "email_verified", "role",
-                 "is_active", "last_sign_in_at", "two_factor_enabled")
+                 "is_active", "last_sign_in_at", "banned_at", "ban_reason", "ban_expires_at",
+                 "two_factor_enabled")
+
+    is_banned_at = User.is_banned_at
 
 
 class SessionRecord:
     """A `sessions` row as read for the API (no token hash)."""
 
     __slots__ = ("id", "created_at", "updated_at", "user_id", "expires_at", "revoked_at", "ip_address",
-                 "user_agent")
+                 "user_agent", "impersonated_by_id")
 
     # The same rules as the ORM row, so both behave alike wherever a session is shown.
     status_at = Session.status_at

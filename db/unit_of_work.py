@@ -96,6 +96,11 @@ class UnitOfWork:
         async with self._sessionmaker.begin() as db:
             yield db
 
+    def has_written(self) -> bool:
+        """Whether the operation's transaction holds writes: another transaction writing now could wait
+        on its locks (SQLite's single writer, a row it updated) until it ends."""
+        return self._session is not None and bool(self._session.sync_session.info.get(_WRITTEN))
+
     def after_end(self, write: DeferredWrite) -> None:
         """Run `write` in its own transaction once the operation's transaction has ended, either way."""
         self._deferred.append(write)

@@ -19,6 +19,7 @@ from schema.hooks import Hooks
 from schema.mutations import Mutation
 from schema.queries import Query
 from schema.scalars import SCALARS
+from schema.types.security_event import SecurityEvent
 from schema.types.session import Session
 from schema.types.user import User
 from schema.validation import DocumentChecks
@@ -60,7 +61,7 @@ def build_schema(
     return Schema(
         query=Query,
         mutation=Mutation,
-        types=[User, Session],
+        types=[User, Session, SecurityEvent],
         # The checks parse and validate; RecordedTransaction wraps the whole operation, records it
         # and then commits or rolls back.
         extensions=[checks.extension(), RecordedTransaction],

@@ -6,6 +6,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Hashable, Sequence
 from datetime import datetime
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from aiodataloader import DataLoader
@@ -16,6 +17,7 @@ from db.types import utcnow
 
 if TYPE_CHECKING:
     from db.records import SessionRecord as Session
+    from schema.event_loaders import EventLoaders
     from db.records import UserRecord as User
     from schema.context import Context
 
@@ -98,3 +100,10 @@ class Loaders:
 
     def prime_users(self, users: list[User]) -> None:
         self._seen_users.update((user.id, user) for user in users)
+
+    @cached_property
+    def events(self) -> EventLoaders:
+        """The security event log's loaders (schema/event_loaders.py), made when a request needs them."""
+        from schema.event_loaders import EventLoaders
+
+        return EventLoaders(self._context)

@@ -26,6 +26,8 @@ async def require_admin(info: strawberry.Info) -> Viewer:
     viewer = await require_viewer(info)
     if viewer.user.role != Role.ADMIN:
         raise Forbidden()
+    # An impersonation session is the user's own: it never acts as an admin, even if the user became one.
+    forbid_impersonation(viewer)
     return viewer
 
 
@@ -44,6 +46,5 @@ async def require_self_or_admin(info: strawberry.Info, user_id: uuid.UUID) -> Vi
 def forbid_impersonation(viewer: Viewer) -> None:
     """Fields that change the password, the email or two-factor, delete the account or impersonate refuse
     a session an admin opened with `impersonateUser`: `FORBIDDEN` (CONTRACT.md)."""
-    # Until sessions record who opened them (the admin work), no session is an impersonation.
-    if getattr(viewer.session, "impersonated_by_id", None) is not None:
+    if viewer.session.impersonated_by_id is not None:  # an ORM row or a SessionRecord: both have it
         raise Forbidden()

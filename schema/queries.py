@@ -17,6 +17,7 @@ from schema.relay import expect_global_id, from_global_id
 from schema.types.connections import UserConnection, user_connection
 from schema.types.enums import OrderDirection
 from schema.types.node import Node
+from schema.queries_events import EventQueries, sees_event
 from schema.types.user import User
 from schema.types.user_filter import UserFilter, UserOrder
 
@@ -32,11 +33,14 @@ async def _visible_node(info: strawberry.Info, viewer: Viewer, global_id: str) -
     if kind == "Session":
         session = await loaders.session_by_id.load(id_)
         return session if session is not None and sees_user(viewer, session.user_id) else None
+    if kind == "SecurityEvent":
+        found = await loaders.events.by_id.load(id_)
+        return found if found is not None and sees_event(viewer, found) else None
     return None
 
 
 @strawberry.type
-class Query:
+class Query(EventQueries):
     @strawberry.field(description="The signed-in user, or null for an anonymous request.")
     async def viewer(self, info: strawberry.Info) -> User | None:
         viewer = await info.context.viewer()
@@ -94,7 +98,8 @@ class Query:
             raise BadUserInput(f"'search' must be at most {_SEARCH_MAX} characters, without NUL")
         statement = queries.filtered_users(
             queries.UserFilter(
-                search=filter.search, role=filter.role, is_active=filter.is_active, email_verified=filter.email_verified
+                search=filter.search, role=filter.role, is_active=filter.is_active, email_verified=filter.email_verified,
+                is_banned=filter.is_banned,
             )
         )
         return await user_connection(info.context, statement, ordering=ordering, request=request)

@@ -62,6 +62,33 @@ def cmd_purge_sessions(args: argparse.Namespace, settings: Settings) -> None:
     print(f"deleted {challenges} ended two-factor challenge(s)")
 
 
+def cmd_purge_events(args: argparse.Namespace, settings: Settings) -> None:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from db.engine import Database
+    from db.services.events import purge_events
+    from db.types import utcnow
+
+    older_than = parse_duration(args.older_than)
+    check_database_url(settings)
+
+    async def run() -> int:
+        database = Database.from_settings(settings)
+        try:
+            async with database.sessionmaker() as db:
+                deleted = await purge_events(db, before=utcnow() - older_than)
+                await db.commit()
+                return deleted
+        finally:
+            await database.dispose()
+
+    try:
+        deleted = asyncio.run(run())
+    except (OSError, SQLAlchemyError) as error:
+        raise database_failure("database error", error) from None
+    print(f"deleted {deleted} security event(s) older than {args.older_than}")
+
+
 def progress_bar(label: str) -> Callable[[int, int], None]:
     """A one-line text progress bar on stderr (redrawn in place on a terminal, every 10% otherwise)."""
     tty = sys.stderr.isatty()
@@ -132,6 +159,13 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         help="how long ago they ended: 30d, 12h, 90m (default 30d)",
     )
     purge.set_defaults(handler=cmd_purge_sessions)
+
+    events = commands.add_parser("purge-events", help="delete security events older than a retention period")
+    events.add_argument(
+        "--older-than", default="365d", metavar="DURATION",
+        help="how long ago they happened: 365d, 12h, 90m (default 365d)",
+    )
+    events.set_defaults(handler=cmd_purge_events)
 
     seed = commands.add_parser("seed", help="add demo users and sessions (appends; one shared password)")
     seed.add_argument("--users", type=int, required=True, help="how many users to add")

@@ -24,6 +24,8 @@ class Session(UUIDPrimaryKey, Timestamps, table=True):
     __table_args__ = (
         # "This user's sessions, newest first", keyset-paginated by (created_at, id).
         sa.Index("ix_sessions_user_created", "user_id", sa.text("created_at DESC"), sa.text("id DESC")),
+        # The impersonation sessions an admin opened, revoked when that admin loses the right (migration 0005).
+        sa.Index("ix_sessions_impersonated_by", "impersonated_by_id"),
     )
 
     user_id: uuid.UUID = Field(
@@ -35,6 +37,11 @@ class Session(UUIDPrimaryKey, Timestamps, table=True):
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     ip_address: str | None = Field(default=None, max_length=45)
     user_agent: str | None = Field(default=None, max_length=512)
+    # The admin who opened it with impersonateUser. CASCADE: deleting the admin ends these sessions, where
+    # SET NULL would turn them into the user's own, unrestricted ones.
+    impersonated_by_id: uuid.UUID | None = Field(
+        default=None, sa_column=sa.Column(sa.Uuid, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=True)
+    )
 
     def status_at(self, now: datetime) -> SessionStatus:
         if self.revoked_at is not None:

@@ -61,6 +61,13 @@ class User(UUIDPrimaryKey, Timestamps, table=True):
     two_factor_enabled: bool = Field(
         default=False, sa_column=sa.Column(sa.Boolean, nullable=False, server_default=sa.false())
     )
+    # A ban (db/services/bans.py): in force from `banned_at` until `ban_expires_at`, or for good if that is null.
+    banned_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    ban_reason: str | None = Field(default=None, max_length=500)
+    ban_expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    def is_banned_at(self, now: datetime) -> bool:
+        return self.banned_at is not None and (self.ban_expires_at is None or self.ban_expires_at > now)
 
 
 @event.listens_for(User.email, "set")

@@ -1,8 +1,9 @@
 """What admins do to other accounts: create, update, delete, sign out everywhere.
 
-Rule: there is always an active admin. Demoting, deactivating or deleting one locks the active admins'
-rows first (PostgreSQL; SQLite has a single writer anyway) and the write itself is conditional on
-another active admin existing, so two admins demoting each other at once cannot both succeed.
+Rule: there is always an active admin (active, not banned). Demoting, deactivating, banning or deleting
+one locks the active admins' rows first (PostgreSQL; SQLite has a single writer anyway) and the write
+itself is conditional on another active admin existing, so two admins demoting each other at once cannot
+both succeed.
 """
 
 from __future__ import annotations
@@ -15,11 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from db.models import Role, User
-from db.services import users
+from db.services import events, users
 from db.services.errors import ErrorCode, Problem, Rejected
+from db.services.events import EventType
+from db.services.origin import SYSTEM, Actor, Client
 from db.services.passwords import PasswordHashing
+from db.types import utcnow
 from db.unit_of_work import UnitOfWork
-from db.services.sessions import revoke_sessions
+from db.services.sessions import revoke_impersonations_by, revoke_sessions
 from db.services.validation import check_password_length, email_key, normalize_email, normalize_image, normalize_name
 
 LAST_ADMIN = "The last active admin cannot be demoted, deactivated or deleted"
@@ -42,19 +46,29 @@ async def _refuse_as_last_admin(db: AsyncSession, user_id: uuid.UUID, field: tup
     raise Rejected(Problem(ErrorCode.INVALID_INPUT, LAST_ADMIN, field))
 
 
+def _active_admin(user: type[User]) -> ColumnElement[bool]:
+    """An admin who can act: active and not banned (a ban past its end is over)."""
+    now = utcnow()
+    unbanned = or_(user.banned_at.is_(None), and_(user.ban_expires_at.is_not(None), user.ban_expires_at <= now))
+    return and_(user.role == Role.ADMIN, user.is_active.is_(True), unbanned)
+
+
 async def _lock_active_admins(db: AsyncSession) -> None:
     """Row locks on every active admin; concurrent admin changes queue here (no-op on SQLite)."""
-    await db.execute(
-        select(User.id).where(User.role == Role.ADMIN, User.is_active.is_(True)).with_for_update()
-    )
+    await db.execute(select(User.id).where(_active_admin(User)).with_for_update())
 
 
 def _unless_last_active_admin(user_id: uuid.UUID) -> ColumnElement[bool]:
     """True for a row that is not an active admin, or when another active admin exists. Evaluated by
     the write itself on the row's current state, not on what was read earlier."""
     other = aliased(User)
-    another = exists().where(other.role == Role.ADMIN, other.is_active.is_(True), other.id != user_id)
-    return or_(not_(and_(User.role == Role.ADMIN, User.is_active.is_(True))), another)
+    another = exists().where(_active_admin(other), other.id != user_id)
+    return or_(not_(_active_admin(User)), another)
+
+
+# For the other admin changes (db/services/bans.py, impersonation.py), which follow the same rule.
+lock_active_admins = _lock_active_admins
+unless_last_active_admin = _unless_last_active_admin
 
 
 async def update_user(
@@ -70,6 +84,8 @@ async def update_user(
     password: str | None = None,
     passwords: PasswordHashing | None = None,
     field_prefix: tuple[str, ...] = ("input",),
+    actor: Actor = SYSTEM,
+    client: Client = Client(),
 ) -> User:
     """Change any of a user's fields; None leaves a field as it is and an empty `image` clears it.
 
@@ -125,11 +141,35 @@ async def update_user(
         )
     if not values:
         return user
+    old_role = user.role
     async with unit.db() as db:
-        return await _write_user_changes(
+        updated = await _write_user_changes(
             db, user=user, values=values, role=role, is_active=is_active,
             new_password=password is not None, field_prefix=field_prefix,
         )
+        await _record_user_changes(db, updated, values, old_role=old_role, actor=actor, client=client)
+        return updated
+
+
+# The columns an admin changes, as the API names them (for USER_UPDATED's `fields`).
+_FIELD_NAMES = {"email": "email", "name": "name", "image": "image", "is_active": "isActive",
+                "email_verified": "emailVerified"}
+
+
+async def _record_user_changes(
+    db: AsyncSession, user: User, values: dict[str, object], *, old_role: Role, actor: Actor, client: Client
+) -> None:
+    """The update's events: ROLE_CHANGED, PASSWORD_CHANGED and USER_UPDATED (the other fields, by name)."""
+    actor = events.towards(actor, user.id)
+    common = {"user_id": user.id, "email": user.email, "actor": actor, "client": client}
+    if "role" in values and values["role"] != old_role:
+        await events.record(db, EventType.ROLE_CHANGED, **common,
+                            details={"from": Role(old_role).value, "to": Role(values["role"]).value})
+    if "password_hash" in values:
+        await events.record(db, EventType.PASSWORD_CHANGED, **common)
+    fields = [name for column, name in _FIELD_NAMES.items() if column in values]
+    if fields:
+        await events.record(db, EventType.USER_UPDATED, **common, details={"fields": fields})
 
 
 async def _write_user_changes(
@@ -160,22 +200,34 @@ async def _write_user_changes(
         await _refuse_as_last_admin(db, user.id, field)
     if new_password or is_active is False:
         await revoke_sessions(db, user_id=user.id)
+    if demoting:
+        await revoke_impersonations_by(db, user.id)
     return updated
 
 
-async def delete_user(db: AsyncSession, *, user_id: uuid.UUID | None) -> uuid.UUID:
-    """Delete a user; the database deletes their sessions with them (ON DELETE CASCADE)."""
+async def delete_user(
+    db: AsyncSession, *, user_id: uuid.UUID | None, actor: Actor = SYSTEM, client: Client = Client()
+) -> uuid.UUID:
+    """Delete a user; the database deletes their sessions with them (ON DELETE CASCADE), the impersonation
+    sessions they opened too, and keeps their events (SET NULL; the event below keeps the email)."""
     user = await _get_user(db, user_id, ("id",))
     await _lock_active_admins(db)
     statement = delete(User).where(User.id == user.id, _unless_last_active_admin(user.id))
     result = await db.execute(statement, execution_options={"synchronize_session": False})
     if not result.rowcount:
         await _refuse_as_last_admin(db, user.id, ("id",))
+    await events.record_deletion(db, user_id=user.id, email=user.email, actor=events.towards(actor, user.id),
+                                 client=client)
     db.expunge(user)
     return user.id
 
 
-async def revoke_user_sessions(db: AsyncSession, *, user_id: uuid.UUID | None) -> int:
+async def revoke_user_sessions(
+    db: AsyncSession, *, user_id: uuid.UUID | None, actor: Actor = SYSTEM, client: Client = Client()
+) -> int:
     """Sign a user out everywhere; returns how many active sessions were revoked."""
     user = await _get_user(db, user_id, ("userId",))
-    return await revoke_sessions(db, user_id=user.id)
+    count = await revoke_sessions(db, user_id=user.id)
+    await events.record(db, EventType.SESSION_REVOKED, user_id=user.id, email=user.email,
+                        actor=events.towards(actor, user.id), client=client, details={"count": count})
+    return count

@@ -12,9 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from db.models import Session, User
-from db.services import rate_limit, two_factor
+from db.services import events, rate_limit, two_factor
 from db.services.errors import ErrorCode, Problem, Rejected
-from db.services.origin import Actor, Client
+from db.services.events import EventType
+from db.services.origin import ANONYMOUS, Actor, Client
 from db.services.passwords import PasswordHashing
 from db.services.rate_limit import RATE_LIMITED, SIGN_UP_RATE_LIMITED, Action, SignInLimits, SignUpLimits
 from db.services.sessions import SessionPolicy, create_session, revoke_sessions
@@ -25,6 +26,7 @@ from db.unit_of_work import UnitOfWork
 INVALID_CREDENTIALS = "Wrong email or password"
 WRONG_PASSWORD = "Wrong password"
 ACCOUNT_DISABLED = "This account is disabled"
+ACCOUNT_BANNED = "This account is banned"
 SIGN_UP_DISABLED = "Sign-up is disabled"
 
 
@@ -87,7 +89,10 @@ async def sign_up(
         user = await insert_user(
             db, User(email=new.email, name=new.name, password_hash=password_hash), field=("input", "email")
         )
-        return await _start_session(db, policy=policy, user=user, client=client, now=now)
+        signed_in = await _start_session(db, policy=policy, user=user, client=client, now=now)
+        await events.record(db, EventType.SIGNED_UP, user_id=user.id, email=user.email,
+                            actor=Actor.user(user.id), client=client, now=now)
+        return signed_in
 
 
 async def sign_in(
@@ -104,17 +109,60 @@ async def sign_in(
     two-factor on gets a challenge instead of a session, and keeps its failures until the sign-in ends."""
     now = now or policy.two_factor.clock()  # the clock its second step is checked by
     failure = Problem(ErrorCode.INVALID_CREDENTIALS, INVALID_CREDENTIALS)
-    checked = await _check_password(
-        unit, policy=policy, email=email, user=None, password=password, client=client, failure=failure, now=now,
-    )
+    checked: CheckedPassword | None = None
+    try:
+        checked = await _check_password(
+            unit, policy=policy, email=email, user=None, password=password, client=client, failure=failure, now=now,
+        )
+        async with unit.db() as db:
+            await _claim(db, checked, failure=failure, now=now)
+    except Rejected as rejected:
+        await _sign_in_failed(unit, email, checked.user if checked else None, rejected, client=client, now=now)
+        raise
     async with unit.db() as db:
-        await _claim(db, checked, failure=failure, now=now)
         if await two_factor.required(db, checked.user.id):
             return TwoFactorRequired(await two_factor.start_challenge(
                 db, policy=policy.two_factor, user=checked.user, client=client, now=now,
             ))
         await rate_limit.clear_failures(db, email=email, ip_address=client.ip_address)
-        return await _start_session(db, policy=policy, user=checked.user, client=client, now=now)
+        signed_in = await _start_session(db, policy=policy, user=checked.user, client=client, now=now)
+        await events.record(db, EventType.SIGNED_IN, user_id=checked.user.id, email=checked.user.email,
+                            actor=Actor.user(checked.user.id), client=client,
+                            details={"sessionId": str(signed_in.session.id)}, now=now)
+        return signed_in
+
+
+# Why a sign-in failed, by the problem it gave (SIGN_IN_FAILED's `details.reason`).
+_FAILURE_REASONS = {
+    ErrorCode.INVALID_CREDENTIALS: "wrong_password",
+    ErrorCode.RATE_LIMITED: "rate_limited",
+    ErrorCode.ACCOUNT_DISABLED: "disabled",
+    ErrorCode.ACCOUNT_BANNED: "banned",
+}
+
+
+def _storable(text: str) -> str:
+    """Typed text both databases accept: no NUL (PostgreSQL refuses it), no lone surrogate, bounded."""
+    return text.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")[:320]
+
+
+async def _sign_in_failed(
+    unit: UnitOfWork, email: str, user: User | None, rejected: Rejected, *, client: Client, now: datetime
+) -> None:
+    """SIGN_IN_FAILED, kept whatever the operation does. The account is looked up by email when the
+    password check did not get that far (the same lookup for unknown emails: no timing difference)."""
+    code = rejected.problems[0].code
+    if user is None:
+        async with unit.independent() as db:
+            user = await find_by_email(db, email)
+    reason = _FAILURE_REASONS.get(code, code.value.lower())
+    if user is None and code is ErrorCode.INVALID_CREDENTIALS:
+        reason = "unknown_email"
+    await events.record_attempt(
+        unit, EventType.SIGN_IN_FAILED, user_id=user.id if user else None,
+        email=user.email if user else _storable(email), actor=ANONYMOUS, client=client,
+        details={"reason": reason}, now=now,
+    )
 
 
 async def change_password(
@@ -127,6 +175,7 @@ async def change_password(
     current_session_id: uuid.UUID | None,
     revoke_other_sessions: bool,
     client: Client,
+    acting: Actor | None = None,
 ) -> User:
     await unit.release()  # the strength estimate and the hashes below hold no connection
     weak = await policy.passwords.check(new_password, ("input", "newPassword"), [user.email, user.name])
@@ -141,14 +190,25 @@ async def change_password(
         new_hash = await policy.passwords.hash(new_password)
     async with unit.db() as db:
         user.password_hash = new_hash
+        revoked = 0
         if revoke_other_sessions:
-            await revoke_sessions(db, user_id=user.id, except_session_id=current_session_id)
+            revoked = await revoke_sessions(db, user_id=user.id, except_session_id=current_session_id)
         await db.flush()
+        await events.record(db, EventType.PASSWORD_CHANGED, user_id=user.id, email=user.email,
+                            actor=acting or Actor.user(user.id), client=client,
+                            details={"revokedSessions": revoked})
     return user
 
 
 async def delete_account(
-    unit: UnitOfWork, *, policy: AuthPolicy, user: User, password: str, client: Client, code: str | None = None,
+    unit: UnitOfWork,
+    *,
+    policy: AuthPolicy,
+    user: User,
+    password: str,
+    client: Client,
+    code: str | None = None,
+    acting: Actor | None = None,
 ) -> uuid.UUID:
     """Delete the user after checking their password (and, with two-factor on, a code); the database
     cascades to their sessions."""
@@ -165,6 +225,8 @@ async def delete_account(
     async with unit.db() as db:
         await db.delete(user)
         await db.flush()
+        await events.record_deletion(db, user_id=user.id, email=user.email, actor=acting or Actor.user(user.id),
+                                     client=client)
     return user.id
 
 
@@ -224,15 +286,25 @@ async def _claim(db: AsyncSession, checked: CheckedPassword, *, failure: Problem
         update(User)
         .where(User.id == user.id, User.password_hash == checked.seen_hash)
         .values(last_sign_in_at=now, password_hash=new_hash)
-        .returning(User.is_active)
+        .returning(User.is_active, User.banned_at, User.ban_reason, User.ban_expires_at)
         .execution_options(synchronize_session=False)
     )).first()
     if row is None:  # deleted, or its password changed meanwhile
         raise Rejected(failure)
     if not row.is_active:
         raise Rejected(Problem(ErrorCode.ACCOUNT_DISABLED, ACCOUNT_DISABLED))
+    if row.banned_at is not None and (row.ban_expires_at is None or row.ban_expires_at > now):
+        raise Rejected(Problem(ErrorCode.ACCOUNT_BANNED, ban_message(row.ban_reason, row.ban_expires_at)))
     set_committed_value(user, "password_hash", new_hash)
     set_committed_value(user, "last_sign_in_at", now)
+
+
+def ban_message(reason: str | None, expires_at: datetime | None) -> str:
+    """ACCOUNT_BANNED's message: the reason and the end, when there are."""
+    message = ACCOUNT_BANNED
+    if reason:
+        message += f": {reason}"
+    return message + (f" (until {expires_at.isoformat()})" if expires_at else " (no end date)")
 
 
 async def _start_session(

@@ -16,6 +16,7 @@ class ErrorCode(str, enum.Enum):
     NOT_FOUND = "NOT_FOUND"
     SIGN_UP_DISABLED = "SIGN_UP_DISABLED"
     INVALID_CODE = "INVALID_CODE"  # a wrong, used or missing second-factor code (two-factor)
+    ACCOUNT_BANNED = "ACCOUNT_BANNED"
 
 
 @dataclass(frozen=True)

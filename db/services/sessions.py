@@ -16,7 +16,10 @@ from sqlalchemy.util import greenlet_spawn
 from db.services.tokens import hash_token, is_plausible_token, new_token
 from db.models import Role, Session, SessionStatus, User
 from db.records import SessionRecord, UserRecord, make_session_record, make_user_record, record_columns
+from db.services import events
 from db.services.errors import ErrorCode, Problem, Rejected
+from db.services.events import EventType
+from db.services.origin import Actor, Client
 from db.types import utcnow
 
 _USER_AGENT_MAX = 512
@@ -52,8 +55,13 @@ class SessionPolicy:
 
 
 def _usable(login: Session | SessionRecord, user: User | UserRecord, now: datetime) -> bool:
-    """Revoked, expired and inactive all mean anonymous; callers never learn which."""
-    return login.revoked_at is None and login.expires_at > now and user.is_active
+    """Revoked, expired, inactive and banned all mean anonymous; callers never learn which."""
+    return login.revoked_at is None and login.expires_at > now and user.is_active and not user.is_banned_at(now)
+
+
+def _slides(policy: SessionPolicy, login: Session | SessionRecord, now: datetime) -> bool:
+    """Sliding expiry, except for impersonation sessions: their end is fixed when they open."""
+    return login.impersonated_by_id is None and policy.refresh_due(login.expires_at, now)
 
 
 async def create_session(
@@ -100,7 +108,7 @@ async def authenticate(
     login, user = row
     if not _usable(login, user, now):
         return None
-    if policy.refresh_due(login.expires_at, now):
+    if _slides(policy, login, now):
         login.expires_at = now + policy.ttl
         await db.flush()
     return user, login
@@ -139,7 +147,7 @@ async def authenticate_records(
         user.role = Role(user.role)  # the column's type conversion (asyncpg's datetimes are already UTC)
     if not _usable(login, user, now):
         return None
-    if policy.refresh_due(login.expires_at, now):
+    if _slides(policy, login, now):
         login.expires_at, login.updated_at = now + policy.ttl, utcnow()  # as the ORM flush's `onupdate`
         async with open_db() as db:
             await db.execute(_REFRESH_EXPIRY, {
@@ -214,10 +222,14 @@ async def revoke_session(
     actor: User,
     field: tuple[str, ...] | None = ("id",),
     now: datetime | None = None,
+    acting: Actor | None = None,
+    client: Client | None = None,
+    event: EventType = EventType.SESSION_REVOKED,
 ) -> Session:
     """Revoke one session of `actor` (any session, for an admin); an already ended one stays as it is.
 
-    Another user's session is NOT_FOUND for a non-admin, exactly like one that does not exist.
+    Another user's session is NOT_FOUND for a non-admin, exactly like one that does not exist. With
+    `acting` (who acts, for the event log) the revocation is recorded as `event`.
     """
     login = await db.get(Session, session_id) if session_id else None
     if login is None or (login.user_id != actor.id and actor.role is not Role.ADMIN):
@@ -226,7 +238,41 @@ async def revoke_session(
     if login.status_at(now) is SessionStatus.ACTIVE:
         login.revoked_at = now
         await db.flush()
+        if acting is not None:
+            await events.record(
+                db, event, user_id=login.user_id, email=await _email_of(db, login.user_id),
+                actor=events.towards(acting, login.user_id), client=client or Client(),
+                details={"sessionId": str(login.id)}, now=now,
+            )
     return login
+
+
+async def _email_of(db: AsyncSession, user_id: uuid.UUID) -> str | None:
+    return await db.scalar(select(User.email).where(User.id == user_id))
+
+
+async def revoke_other_sessions(
+    db: AsyncSession, *, user: User, current_session_id: uuid.UUID, acting: Actor, client: Client
+) -> int:
+    """The viewer signs out everywhere else; recorded as one SESSION_REVOKED event."""
+    count = await revoke_sessions(db, user_id=user.id, except_session_id=current_session_id)
+    await events.record(
+        db, EventType.SESSION_REVOKED, user_id=user.id, email=user.email, actor=acting, client=client,
+        details={"count": count, "otherSessions": True},
+    )
+    return count
+
+
+async def revoke_impersonations_by(db: AsyncSession, admin_id: uuid.UUID, *, now: datetime | None = None) -> int:
+    """End the impersonation sessions an admin opened (when the admin is demoted, banned or deactivated)."""
+    now = now or utcnow()
+    result = await db.execute(
+        update(Session)
+        .where(Session.impersonated_by_id == admin_id, Session.revoked_at.is_(None), Session.expires_at > now)
+        .values(revoked_at=now, updated_at=now)
+        .execution_options(synchronize_session="fetch")
+    )
+    return result.rowcount or 0
 
 
 async def purge_ended_sessions(db: AsyncSession, *, ended_before: datetime) -> int:

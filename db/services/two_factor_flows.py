@@ -170,6 +170,8 @@ async def verify(unit: UnitOfWork, *, policy: AuthPolicy, challenge: str, code: 
         await db.refresh(user)  # as it is now: deactivated or turned off meanwhile refuses the sign-in
         if not user.is_active:
             raise Rejected(Problem(ErrorCode.ACCOUNT_DISABLED, ACCOUNT_DISABLED))
+        if user.is_banned_at(now):  # banned between the two steps
+            raise Rejected(Problem(ErrorCode.ACCOUNT_BANNED, auth.ban_message(user.ban_reason, user.ban_expires_at)))
         if not user.two_factor_enabled:
             raise invalid_code(("input", "challenge"), CHALLENGE_ENDED)
         await rate_limit.clear_failures(db, email=user.email, ip_address=client.ip_address)

@@ -10,7 +10,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Role, User
+from db.services import events
 from db.services.errors import ErrorCode, Problem, Rejected
+from db.services.events import EventType
+from db.services.origin import SYSTEM, Actor, Client
 from db.services.passwords import PasswordHashing
 from db.unit_of_work import UnitOfWork
 from db.services.validation import check_password_length, email_key, normalize_email, normalize_image, normalize_name
@@ -69,8 +72,11 @@ async def create_user(
     role: Role = Role.USER,
     email_verified: bool = False,
     field_prefix: tuple[str, ...] = ("input",),
+    actor: Actor = SYSTEM,
+    client: Client = Client(),
 ) -> User:
-    """Validate every field at once, hash the password off the loop and insert; raises `Rejected`."""
+    """Validate every field at once, hash the password off the loop and insert; raises `Rejected`.
+    Recorded as USER_CREATED by `actor` (the CLI: SYSTEM)."""
     new = check_new_user(email=email, name=name, password=password, field_prefix=field_prefix)
     password_hash = await hash_new_password(
         unit, passwords, password, field=(*field_prefix, "password"), user_inputs=[email, name]
@@ -79,7 +85,10 @@ async def create_user(
         if await find_by_email(db, new.email) is not None:
             raise Rejected(email_taken((*field_prefix, "email")))
         user = User(email=new.email, name=new.name, role=role, email_verified=email_verified, password_hash=password_hash)
-        return await insert_user(db, user, field=(*field_prefix, "email"))
+        user = await insert_user(db, user, field=(*field_prefix, "email"))
+        await events.record(db, EventType.USER_CREATED, user_id=user.id, email=user.email, actor=actor, client=client,
+                            details={"role": Role(role).value})
+        return user
 
 
 async def hash_new_password(
@@ -106,8 +115,11 @@ async def update_profile(
     image: str | None = None,
     update_image: bool = False,
     field_prefix: tuple[str, ...] = ("input",),
+    acting: Actor | None = None,
+    client: Client = Client(),
 ) -> User:
-    """Change the name (when given) and the image (when `update_image`; None or "" removes it)."""
+    """Change the name (when given) and the image (when `update_image`; None or "" removes it); with
+    `acting`, recorded as USER_UPDATED."""
     new_name, name_problem = normalize_name(name, (*field_prefix, "name")) if name is not None else (None, None)
     new_image, image_problem = normalize_image(image, (*field_prefix, "image"))
     problems = [p for p in (name_problem, image_problem if update_image else None) if p]
@@ -118,4 +130,8 @@ async def update_profile(
     if update_image:
         user.image = new_image
     await db.flush()
+    fields = [name for name, changed in (("name", name is not None), ("image", update_image)) if changed]
+    if acting is not None and fields:
+        await events.record(db, EventType.USER_UPDATED, user_id=user.id, email=user.email, actor=acting,
+                            client=client, details={"fields": fields})
     return user

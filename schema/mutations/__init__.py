@@ -6,10 +6,11 @@ import strawberry
 
 from schema.mutations.admin import AdminMutations
 from schema.mutations.auth import AuthMutations
+from schema.mutations.moderation import ModerationMutations
 from schema.mutations.two_factor import TwoFactorMutations
 from schema.mutations.viewer import ViewerMutations
 
 
 @strawberry.type
-class Mutation(AuthMutations, ViewerMutations, AdminMutations, TwoFactorMutations):
+class Mutation(AuthMutations, ViewerMutations, AdminMutations, ModerationMutations, TwoFactorMutations):
     pass

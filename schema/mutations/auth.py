@@ -6,7 +6,9 @@ import strawberry
 
 from db.services import auth
 from db.services.errors import Rejected
+from db.services.events import EventType
 from db.services.sessions import revoke_session
+from schema.actors import acting
 from schema.context import Context
 from schema.permissions import require_viewer
 from schema.types.inputs import SignInInput, SignUpInput
@@ -54,5 +56,8 @@ class AuthMutations:
         context.end_session()  # even when the cookie no longer authenticates, the browser should drop it
         viewer = await require_viewer(info)
         async with context.db() as db:
-            login = await revoke_session(db, session_id=viewer.session.id, actor=viewer.user, field=None)
+            login = await revoke_session(
+                db, session_id=viewer.session.id, actor=viewer.user, field=None,
+                acting=acting(viewer), client=context.client(), event=EventType.SIGNED_OUT,
+            )
         return SessionPayload(session=login)

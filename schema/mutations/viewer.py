@@ -5,10 +5,11 @@ from __future__ import annotations
 import strawberry
 
 from db.services import auth
-from db.services.sessions import revoke_session, revoke_sessions
+from db.services.sessions import revoke_other_sessions, revoke_session
 from db.services.users import update_profile
+from schema.actors import acting
 from schema.context import Context
-from schema.permissions import require_viewer
+from schema.permissions import forbid_impersonation, require_viewer
 from schema.relay import expect_global_id, to_global_id
 from schema.types.inputs import ChangePasswordInput, DeleteViewerInput, UpdateViewerInput
 from schema.types.payloads import (
@@ -31,6 +32,7 @@ class ViewerMutations:
             user = await update_profile(
                 db, user=viewer.user, name=input.name,
                 image=input.image or None, update_image=input.image is not strawberry.UNSET,
+                acting=acting(viewer), client=info.context.client(),
             )
         return UserPayload(user=user)
 
@@ -38,6 +40,7 @@ class ViewerMutations:
     @rejected_as(UserPayload)
     async def change_password(self, info: strawberry.Info[Context], input: ChangePasswordInput) -> UserPayload:
         viewer = await require_viewer(info)
+        forbid_impersonation(viewer)
         context = info.context
         user = await auth.change_password(
             context.unit, policy=context.config.auth, user=viewer.user,
@@ -51,6 +54,7 @@ class ViewerMutations:
     @rejected_as(DeleteUserPayload)
     async def delete_viewer(self, info: strawberry.Info[Context], input: DeleteViewerInput) -> DeleteUserPayload:
         viewer = await require_viewer(info)
+        forbid_impersonation(viewer)
         context = info.context
         deleted_id = await auth.delete_account(
             context.unit, policy=context.config.auth, user=viewer.user, password=input.password,
@@ -65,7 +69,9 @@ class ViewerMutations:
         viewer = await require_viewer(info)
         session_id = expect_global_id(id, "Session")
         async with info.context.db() as db:
-            login = await revoke_session(db, session_id=session_id, actor=viewer.user)
+            login = await revoke_session(
+                db, session_id=session_id, actor=viewer.user, acting=acting(viewer), client=info.context.client()
+            )
         if login.id == viewer.session.id:
             info.context.end_session()
         return SessionPayload(session=login)
@@ -74,5 +80,8 @@ class ViewerMutations:
     async def revoke_other_sessions(self, info: strawberry.Info[Context]) -> RevokeSessionsPayload:
         viewer = await require_viewer(info)
         async with info.context.db() as db:
-            count = await revoke_sessions(db, user_id=viewer.user.id, except_session_id=viewer.session.id)
+            count = await revoke_other_sessions(
+                db, user=viewer.user, current_session_id=viewer.session.id,
+                acting=acting(viewer), client=info.context.client(),
+            )
         return RevokeSessionsPayload(revoked_count=count)

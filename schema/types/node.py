@@ -7,10 +7,12 @@ from typing import Any
 import strawberry
 from graphql import GraphQLAbstractType, GraphQLResolveInfo
 
+from db.event_queries import SecurityEventRecord
 from db.models import Session, User
 from db.records import SessionRecord, UserRecord
 
 _TYPE_NAMES: dict[type, str] = {User: "User", UserRecord: "User", Session: "Session", SessionRecord: "Session"}
+_TYPE_NAMES[SecurityEventRecord] = "SecurityEvent"
 
 
 @strawberry.interface(description="An object with a globally unique, opaque ID (Relay Global Object Identification).")

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
+from db.models import Role
 from db.models import Session as SessionRow
 from db.records import SessionRecord
 from schema.relay import to_global_id
@@ -41,6 +42,22 @@ class Session(Node):
     @strawberry.field
     async def user(self, info: strawberry.Info) -> Annotated[User, strawberry.lazy("schema.types.user")]:
         return await info.context.loaders.user_by_id.load(self.user_id)
+
+    # --- impersonation (planned/admin.graphql) ---
+    @strawberry.field(description="True for a session opened by an admin with impersonateUser.")
+    def is_impersonation(self) -> bool:
+        return self.impersonated_by_id is not None
+
+    @strawberry.field(description="The admin who opened this session with impersonateUser (shown to admins only).")
+    async def impersonated_by(
+        self, info: strawberry.Info
+    ) -> Annotated[User, strawberry.lazy("schema.types.user")] | None:
+        if self.impersonated_by_id is None:
+            return None
+        viewer = await info.context.viewer()
+        if viewer is None or viewer.user.role != Role.ADMIN:
+            return None
+        return await info.context.loaders.user_by_id.load(self.impersonated_by_id)
 
     @classmethod
     def is_type_of(cls, obj: Any, _info: Any) -> bool:

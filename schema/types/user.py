@@ -9,11 +9,13 @@ import strawberry
 
 from db.models import User as UserRow
 from db.records import UserRecord
+from db.types import utcnow
 from schema.permissions import require_self_or_admin
 from schema.relay import to_global_id
 from schema.types.connections import SessionConnection, session_connection
 from schema.types.enums import Role, SessionStatus
 from schema.types.node import Node
+from schema.types.security_event import SecurityEventConnection, user_event_connection
 
 
 @strawberry.type(name="User", description="A person who can sign in.")
@@ -46,6 +48,21 @@ class User(Node):
     ) -> SessionConnection:
         await require_self_or_admin(info, self.id)
         return await session_connection(info.context.loaders, self.id, first=first, after=after, status=status)
+
+    # --- bans and the security event log (planned/admin.graphql) ---
+    ban_reason: str | None
+    ban_expires_at: datetime | None
+
+    @strawberry.field
+    def is_banned(self) -> bool:
+        return self.is_banned_at(utcnow())
+
+    @strawberry.field(description="This account's security events, newest first. Visible to the user and to admins.")
+    async def security_events(
+        self, info: strawberry.Info, first: int | None = 20, after: str | None = None
+    ) -> SecurityEventConnection:
+        await require_self_or_admin(info, self.id)
+        return await user_event_connection(info.context.loaders, self.id, first=first, after=after)
 
     @classmethod
     def is_type_of(cls, obj: Any, _info: Any) -> bool:

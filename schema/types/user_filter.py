@@ -13,6 +13,7 @@ class UserFilter:
     role: Role | None = None
     is_active: bool | None = None
     email_verified: bool | None = None
+    is_banned: bool | None = None
 
 
 @strawberry.input
