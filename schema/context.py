@@ -125,7 +125,8 @@ class Context(BaseContext):
         user_agent = request.headers.get("user-agent") or None
         return Client(
             ip_address=host[:_IP_MAX] if host else None,
-            user_agent=user_agent and user_agent[:_USER_AGENT_MAX],
+            # PostgreSQL refuses NUL in text; another server than uvicorn may let one through.
+            user_agent=user_agent and user_agent.replace("\x00", "")[:_USER_AGENT_MAX] or None,
             request_id=self.config.hooks.request_id(),
         )
 
@@ -138,8 +139,11 @@ class Context(BaseContext):
         self._set_cookie(signed_in.token)
 
     def end_session(self) -> None:
-        """Tell the browser to drop the session cookie."""
-        if self.response is not None:
+        """Tell the browser to drop the session cookie, unless the request was signed in by a bearer
+        token: that session is not the cookie's (an admin page keeps an impersonation token in memory
+        beside its own cookie session)."""
+        token, from_cookie = self.request_token()
+        if self.response is not None and (token is None or from_cookie):
             self.response.delete_cookie(self.config.cookie_name, **self._cookie_attributes())
 
     def _set_cookie(self, token: str) -> None:

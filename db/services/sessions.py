@@ -55,8 +55,15 @@ class SessionPolicy:
 
 
 def _usable(login: Session | SessionRecord, user: User | UserRecord, now: datetime) -> bool:
-    """Revoked, expired, inactive and banned all mean anonymous; callers never learn which."""
-    return login.revoked_at is None and login.expires_at > now and user.is_active and not user.is_banned_at(now)
+    """Revoked, expired, inactive and banned all mean anonymous; callers never learn which. So does an
+    impersonation session of a user who has become an admin meanwhile: impersonation never acts as one."""
+    return (
+        login.revoked_at is None
+        and login.expires_at > now
+        and user.is_active
+        and not user.is_banned_at(now)
+        and not (login.impersonated_by_id is not None and user.role == Role.ADMIN)
+    )
 
 
 def _slides(policy: SessionPolicy, login: Session | SessionRecord, now: datetime) -> bool:

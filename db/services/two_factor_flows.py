@@ -139,6 +139,22 @@ async def _turned_off(db: AsyncSession, *, user: User, actor: Actor, client: Cli
     await notify_two_factor_disabled(db, user=user, client=client, by_admin=by_admin)
 
 
+@dataclass(frozen=True)
+class _Refused:
+    problem: Problem
+    reason: str  # SIGN_IN_FAILED's details.reason, as at the password step
+
+
+def _refusal(user: User, now: datetime) -> _Refused | None:
+    """The account's own refusal of a sign-in, in the order the password step checks them."""
+    if not user.is_active:
+        return _Refused(Problem(ErrorCode.ACCOUNT_DISABLED, ACCOUNT_DISABLED), "disabled")
+    if user.is_banned_at(now):
+        message = auth.ban_message(user.ban_reason, user.ban_expires_at)
+        return _Refused(Problem(ErrorCode.ACCOUNT_BANNED, message), "banned")
+    return None
+
+
 async def verify(unit: UnitOfWork, *, policy: AuthPolicy, challenge: str, code: str, client: Client) -> SignedIn:
     """The second step of signing in: a live challenge and a current code or an unused recovery code.
 
@@ -167,13 +183,17 @@ async def verify(unit: UnitOfWork, *, policy: AuthPolicy, challenge: str, code: 
     async with unit.db() as db:
         if not await two_factor.use_challenge(db, challenge_id=found.id, now=now):
             raise invalid_code(("input", "challenge"), CHALLENGE_ENDED)
-        await db.refresh(user)  # as it is now: deactivated or turned off meanwhile refuses the sign-in
-        if not user.is_active:
-            raise Rejected(Problem(ErrorCode.ACCOUNT_DISABLED, ACCOUNT_DISABLED))
-        if user.is_banned_at(now):  # banned between the two steps
-            raise Rejected(Problem(ErrorCode.ACCOUNT_BANNED, auth.ban_message(user.ban_reason, user.ban_expires_at)))
-        if not user.two_factor_enabled:
+        await db.refresh(user)  # as it is now: deactivated, banned or turned off meanwhile refuses the sign-in
+        refusal = _refusal(user, now)
+        if refusal is None and not user.two_factor_enabled:
             raise invalid_code(("input", "challenge"), CHALLENGE_ENDED)
+    if refusal is not None:
+        await events.record_attempt(
+            unit, EventType.SIGN_IN_FAILED, user_id=user.id, email=user.email, actor=ANONYMOUS, client=client,
+            details={"reason": refusal.reason},
+        )
+        raise Rejected(refusal.problem)
+    async with unit.db() as db:
         await rate_limit.clear_failures(db, email=user.email, ip_address=client.ip_address)
         signed_in = await auth.start_session(db, policy=policy, user=user, client=client, now=now)
         await events.record(db, EventType.SIGNED_IN, user_id=user.id, email=user.email, actor=Actor.user(user.id),

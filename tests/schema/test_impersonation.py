@@ -165,7 +165,8 @@ async def test_fifteen_aliased_impersonations_next_to_a_failing_field_open_nothi
 
 
 async def test_an_impersonation_session_never_acts_as_an_admin(client, database):
-    """Even when its user is made an admin meanwhile: the session is the user's own, opened by someone else."""
+    """Even when its user is made an admin meanwhile: the session is the user's own, opened by someone else,
+    and impersonating an admin is not allowed, so such a session authenticates nobody any more."""
     _, token = await signed_in_admin(database)
     user = await make_user(database)
     as_user = (await impersonate(client, token, user))["token"]
@@ -173,4 +174,5 @@ async def test_an_impersonation_session_never_acts_as_an_admin(client, database)
         await db.execute(update(User).where(User.id == user.id).values(role=Role.ADMIN))
         await db.commit()
     body = await client.gql("{ users { edges { node { id } } } }", token=as_user)
-    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert (await client.gql("{ viewer { id } }", token=as_user))["data"]["viewer"] is None
