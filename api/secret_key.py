@@ -37,7 +37,11 @@ def secret_keys(settings: Settings) -> list[str]:
     """The keys that encrypt (the first) and decrypt (all) stored secrets."""
     fallbacks = [key.strip() for key in _reveal(settings.secret_key_fallbacks).split(",") if key.strip()]
     if settings.secret_key is not None:
-        key = _reveal(settings.secret_key)
+        # Surrounding whitespace (a secret file's newline) is not part of the key, and a comma could never
+        # be moved into SECRET_KEY_FALLBACKS at the next rotation: the same key must work in both.
+        key = _reveal(settings.secret_key).strip()
+        if "," in key:
+            raise SecretKeyError("SECRET_KEY must not contain a comma (SECRET_KEY_FALLBACKS is comma-separated)")
         if len(key) < _MIN_LENGTH:
             raise SecretKeyError(f"SECRET_KEY must be at least {_MIN_LENGTH} characters long")
         return [key, *fallbacks]
@@ -68,6 +72,12 @@ def development_key(path: Path) -> str:
                 pass
         finally:
             draft.unlink(missing_ok=True)
+    status = path.stat()
+    if status.st_uid != os.getuid() or status.st_mode & 0o077:
+        # Another local user could have written it first (/tmp), with a key they know.
+        raise SecretKeyError(
+            f"{path} is not private to this user (owner and mode 0600 expected): delete it, or set SECRET_KEY"
+        )
     key = path.read_text().strip()
     if len(key) < _MIN_LENGTH:
         raise SecretKeyError(f"{path} does not hold a usable key: delete it to have a new one generated")

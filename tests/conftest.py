@@ -18,7 +18,7 @@ os.environ.setdefault("ARGON2_MEMORY_COST", "1024")
 os.environ.setdefault("ARGON2_PARALLELISM", "1")
 os.environ.setdefault("ENVIRONMENT", "development")
 # A fixed key, so production-shaped apps and servers start; tests of the key itself set their own.
-os.environ.setdefault("SECRET_KEY", "test-only secret key, never used outside the tests")
+os.environ.setdefault("SECRET_KEY", "test-only secret key; never used outside the tests")
 
 from tests.support.databases import create_test_database, drop_test_database  # noqa: E402
 

@@ -58,6 +58,7 @@ def upgrade() -> None:
         sa.Column("tries", sa.Integer(), nullable=False),
         sa.Column("used_at", UTCDateTime(), nullable=True),
         sa.Column("ip_address", sa.String(45), nullable=True),
+        sa.Column("password_digest", sa.String(64), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_two_factor_challenges"),
         _user_id("two_factor_challenges"),

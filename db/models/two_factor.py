@@ -58,4 +58,7 @@ class TwoFactorChallenge(UUIDPrimaryKey, table=True):
     tries: int = Field(default=0, nullable=False)
     used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     ip_address: str | None = Field(default=None, max_length=45)
+    # SHA-256 of the password hash the first step was checked against: a password changed since (by the
+    # owner, an admin or a reset) ends the half-done sign-in, as it ends the account's sessions.
+    password_digest: str = Field(max_length=64, nullable=False)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

@@ -115,7 +115,8 @@ async def sign_in(
             unit, policy=policy, email=email, user=None, password=password, client=client, failure=failure, now=now,
         )
         async with unit.db() as db:
-            await _claim(db, checked, failure=failure, now=now)
+            # With two-factor on, the password alone is half a sign-in: `lastSignInAt` waits for the code.
+            await _claim(db, checked, failure=failure, now=now, completes=not checked.user.two_factor_enabled)
     except Rejected as rejected:
         await _sign_in_failed(unit, email, checked.user if checked else None, rejected, client=client, now=now)
         raise
@@ -274,7 +275,9 @@ async def _check_password(
     return CheckedPassword(user, user.password_hash, new_hash)
 
 
-async def _claim(db: AsyncSession, checked: CheckedPassword, *, failure: Problem, now: datetime) -> None:
+async def _claim(
+    db: AsyncSession, checked: CheckedPassword, *, failure: Problem, now: datetime, completes: bool = True
+) -> None:
     """Sign-in's last word on the account, as it is now: the password it was checked against is still
     its password, and it is active. One conditional UPDATE, which also locks the row (PostgreSQL) or the
     database (SQLite) until the operation ends: a password change, deactivation or deletion that
@@ -285,7 +288,7 @@ async def _claim(db: AsyncSession, checked: CheckedPassword, *, failure: Problem
     row = (await db.execute(
         update(User)
         .where(User.id == user.id, User.password_hash == checked.seen_hash)
-        .values(last_sign_in_at=now, password_hash=new_hash)
+        .values(last_sign_in_at=now if completes else User.last_sign_in_at, password_hash=new_hash)
         .returning(User.is_active, User.banned_at, User.ban_reason, User.ban_expires_at)
         .execution_options(synchronize_session=False)
     )).first()
@@ -296,7 +299,8 @@ async def _claim(db: AsyncSession, checked: CheckedPassword, *, failure: Problem
     if row.banned_at is not None and (row.ban_expires_at is None or row.ban_expires_at > now):
         raise Rejected(Problem(ErrorCode.ACCOUNT_BANNED, ban_message(row.ban_reason, row.ban_expires_at)))
     set_committed_value(user, "password_hash", new_hash)
-    set_committed_value(user, "last_sign_in_at", now)
+    if completes:
+        set_committed_value(user, "last_sign_in_at", now)
 
 
 def ban_message(reason: str | None, expires_at: datetime | None) -> str:

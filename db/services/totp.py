@@ -18,7 +18,7 @@ DRIFT_STEPS = 1  # a code of the step before or after the current one is still a
 RECOVERY_CODE_COUNT = 10
 _RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: codes are read off paper
 _RECOVERY_GROUPS, _RECOVERY_GROUP_LENGTH = 4, 4  # 16 characters of 31: about 79 bits
-_TOTP_CODE = re.compile(r"^\d{6}$")
+_TOTP_CODE = re.compile(r"[0-9]{6}")  # ASCII digits only: \d also matches other scripts' digits
 _SEPARATORS = re.compile(r"[\s-]+")
 _MAX_CODE_LENGTH = 64
 
@@ -51,7 +51,7 @@ def normalize_code(code: str) -> str:
 
 
 def is_totp_code(code: str) -> bool:
-    return bool(_TOTP_CODE.match(code))
+    return _TOTP_CODE.fullmatch(code) is not None
 
 
 def matching_step(secret: str, code: str, now: datetime) -> int | None:

@@ -250,8 +250,13 @@ async def start_challenge(db: AsyncSession, *, policy: TwoFactorPolicy, user: Us
     await db.execute(insert(TwoFactorChallenge).values(
         id=uuid.uuid4(), token_hash=hash_token(token), user_id=user.id, expires_at=now + policy.challenge_ttl,
         tries=0, ip_address=rate_limit.ip_key(client.ip_address), created_at=now,
+        password_digest=hash_token(user.password_hash),
     ))
     return token
+
+
+def started_with_current_password(challenge: TwoFactorChallenge, user: User) -> bool:
+    return challenge.password_digest == hash_token(user.password_hash)
 
 
 async def find_challenge(db: AsyncSession, token: str) -> TwoFactorChallenge | None:

@@ -185,7 +185,8 @@ async def verify(unit: UnitOfWork, *, policy: AuthPolicy, challenge: str, code: 
             raise invalid_code(("input", "challenge"), CHALLENGE_ENDED)
         await db.refresh(user)  # as it is now: deactivated, banned or turned off meanwhile refuses the sign-in
         refusal = _refusal(user, now)
-        if refusal is None and not user.two_factor_enabled:
+        ended = not user.two_factor_enabled or not two_factor.started_with_current_password(found, user)
+        if refusal is None and ended:
             raise invalid_code(("input", "challenge"), CHALLENGE_ENDED)
     if refusal is not None:
         await events.record_attempt(
