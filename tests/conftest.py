@@ -17,6 +17,9 @@ os.environ.setdefault("ARGON2_TIME_COST", "1")
 os.environ.setdefault("ARGON2_MEMORY_COST", "1024")
 os.environ.setdefault("ARGON2_PARALLELISM", "1")
 os.environ.setdefault("ENVIRONMENT", "development")
+# Mail goes to the log unless a test gives its app SMTP_URL and MAIL_BACKEND=smtp (tests/support/mail.py),
+# so apps and servers started in production mode by other tests need no mail server.
+os.environ.setdefault("MAIL_BACKEND", "log")
 
 from tests.support.databases import create_test_database, drop_test_database  # noqa: E402
 

@@ -26,6 +26,7 @@ INVALID_CREDENTIALS = "Wrong email or password"
 WRONG_PASSWORD = "Wrong password"
 ACCOUNT_DISABLED = "This account is disabled"
 SIGN_UP_DISABLED = "Sign-up is disabled"
+EMAIL_NOT_VERIFIED = "Verify your email address first: follow the link sent to it"
 
 
 @dataclass(frozen=True)
@@ -37,13 +38,15 @@ class AuthPolicy:
     sessions: SessionPolicy
     sign_in_limits: SignInLimits
     sign_up_limits: SignUpLimits
+    # REQUIRE_EMAIL_VERIFICATION: sign-up starts no session, sign-in refuses an unverified address.
+    require_email_verification: bool = False
 
 
 @dataclass(frozen=True)
 class SignedIn:
     user: User
-    session: Session
-    token: str  # shown once, to the client; only its hash is stored
+    session: Session | None  # None: signed up, but the address must be verified before signing in
+    token: str | None  # shown once, to the client; only its hash is stored
 
 
 async def sign_up(
@@ -79,6 +82,8 @@ async def sign_up(
         user = await insert_user(
             db, User(email=new.email, name=new.name, password_hash=password_hash), field=("input", "email")
         )
+        if policy.require_email_verification:
+            return SignedIn(user, None, None)
         return await _start_session(db, policy=policy, user=user, client=client, now=now)
 
 
@@ -99,7 +104,7 @@ async def sign_in(
         unit, policy=policy, email=email, user=None, password=password, client=client, failure=failure, now=now,
     )
     async with unit.db() as db:
-        await _claim(db, checked, failure=failure, now=now)
+        await _claim(db, checked, failure=failure, now=now, require_verified=policy.require_email_verification)
         await rate_limit.clear_failures(db, email=email, ip_address=client.ip_address)
         return await _start_session(db, policy=policy, user=checked.user, client=client, now=now)
 
@@ -190,7 +195,9 @@ async def _check_password(
     return CheckedPassword(user, user.password_hash, new_hash)
 
 
-async def _claim(db: AsyncSession, checked: CheckedPassword, *, failure: Problem, now: datetime) -> None:
+async def _claim(
+    db: AsyncSession, checked: CheckedPassword, *, failure: Problem, now: datetime, require_verified: bool = False
+) -> None:
     """Sign-in's last word on the account, as it is now: the password it was checked against is still
     its password, and it is active. One conditional UPDATE, which also locks the row (PostgreSQL) or the
     database (SQLite) until the operation ends: a password change, deactivation or deletion that
@@ -202,13 +209,15 @@ async def _claim(db: AsyncSession, checked: CheckedPassword, *, failure: Problem
         update(User)
         .where(User.id == user.id, User.password_hash == checked.seen_hash)
         .values(last_sign_in_at=now, password_hash=new_hash)
-        .returning(User.is_active)
+        .returning(User.is_active, User.email_verified)
         .execution_options(synchronize_session=False)
     )).first()
     if row is None:  # deleted, or its password changed meanwhile
         raise Rejected(failure)
     if not row.is_active:
         raise Rejected(Problem(ErrorCode.ACCOUNT_DISABLED, ACCOUNT_DISABLED))
+    if require_verified and not row.email_verified:
+        raise Rejected(Problem(ErrorCode.EMAIL_NOT_VERIFIED, EMAIL_NOT_VERIFIED))
     set_committed_value(user, "password_hash", new_hash)
     set_committed_value(user, "last_sign_in_at", now)
 
@@ -221,3 +230,15 @@ async def _start_session(
         ip_address=client.ip_address, user_agent=client.user_agent, now=now,
     )
     return SignedIn(user, login, token)
+
+
+async def check_password(
+    unit: UnitOfWork, *, policy: AuthPolicy, user: User, password: str, client: Client,
+    field: tuple[str, ...], also: Problem | None = None,
+) -> None:
+    """The signed-in user's own password, for a flow that asks for it (an email change): limited and
+    counted as every password check is, holding no connection while hashing."""
+    await _check_password(
+        unit, policy=policy, email=user.email, user=user, password=password, client=client, also=also,
+        failure=Problem(ErrorCode.INVALID_CREDENTIALS, WRONG_PASSWORD, field),
+    )

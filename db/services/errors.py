@@ -15,6 +15,9 @@ class ErrorCode(str, enum.Enum):
     RATE_LIMITED = "RATE_LIMITED"
     NOT_FOUND = "NOT_FOUND"
     SIGN_UP_DISABLED = "SIGN_UP_DISABLED"
+    # Email flows.
+    INVALID_TOKEN = "INVALID_TOKEN"
+    EMAIL_NOT_VERIFIED = "EMAIL_NOT_VERIFIED"
 
 
 @dataclass(frozen=True)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import strawberry
 
+from schema.mutations.accounts import AccountMutations
 from schema.mutations.admin import AdminMutations
 from schema.mutations.auth import AuthMutations
 from schema.mutations.viewer import ViewerMutations
 
 
 @strawberry.type
-class Mutation(AuthMutations, ViewerMutations, AdminMutations):
+class Mutation(AuthMutations, ViewerMutations, AdminMutations, AccountMutations):
     pass
