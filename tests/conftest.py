@@ -139,3 +139,23 @@ def make_client(settings) -> Callable:
 async def client(make_client) -> AsyncIterator:
     async with make_client() as client:
         yield client
+
+
+@pytest.fixture
+def smtp_server() -> Iterator:
+    """A real SMTP server (aiosmtpd) on a free port; `smtp_server.inbox` holds what it received."""
+    from tests.support.mail import SmtpServer
+
+    server = SmtpServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+async def mail_client(make_client, smtp_server) -> AsyncIterator:
+    """A client of an app that delivers its mail to `smtp_server`."""
+    async with make_client(smtp_url=smtp_server.url, mail_backend="smtp") as client:
+        yield client

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from api.cli import maintenance, schema, serve, users
+from api.cli import mail
 from api.cli.errors import CommandError, first_line
 from api.settings import Settings, get_settings
 from db.url import DatabaseURLError
@@ -22,7 +23,7 @@ log = logging.getLogger("usergraph")
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="usergraph", description="GraphQL user-management API.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (serve, users, schema, maintenance):
+    for module in (serve, users, schema, maintenance, mail):
         module.add_commands(commands)
     return parser
 

@@ -67,6 +67,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
     from api.logging import logging_config
 
     check_database_url(settings)
+    _check_mail_settings(settings)
     if settings.metrics_port is not None and settings.metrics_port == args.port:
         raise CommandError(f"METRICS_PORT must differ from --port ({args.port})")
     if not args.no_migrate:
@@ -88,6 +89,16 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
             timeout_graceful_shutdown=30,
             http="api.http_protocol:CoalescingHttpToolsProtocol",  # head and body in one send
         )
+
+
+def _check_mail_settings(settings: Settings) -> None:
+    """Production without a way to send mail, or a malformed SMTP_URL, stops start-up (api/mail/)."""
+    from api.mail.transport import transport_from_settings
+
+    try:
+        transport_from_settings(settings)
+    except ValueError as error:
+        raise CommandError(str(error)) from None
 
 
 @contextmanager
