@@ -167,9 +167,9 @@ class Settings(BaseSettings):
     mail_retry_base_seconds: float = Field(30.0, gt=0)
     mail_retry_max_seconds: float = Field(3600.0, gt=0)
 
-    @field_validator("smtp_url", mode="before")
+    @field_validator("smtp_url", "mail_backend", mode="before")
     @classmethod
-    def _blank_smtp_url_is_none(cls, value: object) -> object:
+    def _blank_mail_setting_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
     @property
