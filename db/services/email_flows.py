@@ -349,7 +349,7 @@ async def confirm_email_change(
                     .execution_options(synchronize_session=False)
                 )
         except IntegrityError:
-            raise Rejected(Problem(ErrorCode.EMAIL_TAKEN, EMAIL_TAKEN, ("input", "token"))) from None
+            raise Rejected(Problem(ErrorCode.EMAIL_TAKEN, EMAIL_TAKEN)) from None
         await db.refresh(user)
         await link_tokens.retire_all(db, user_id=user.id, now=now)
         await events.record(db, EventType.EMAIL_CHANGED, user_id=user.id, email=new_email,
