@@ -61,6 +61,8 @@ async def test_the_account_returned_to_a_token_holder_hides_its_own_fields(mail_
     )
     assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     assert body["errors"][0]["path"][-1] == "sessions"
+    # The failed operation rolled back: the link is still unused and works.
+    assert (await verify(mail_client, mail.token("/verify-email")))["errors"] == []
 
 
 async def test_email_change_end_to_end(mail_client, smtp_server, database):
