@@ -42,8 +42,9 @@ class DeliveryWorker:
         self._wake_up = outbox.WakeUp(lambda: loop.call_soon_threadsafe(self._wake.set))
         self._task = asyncio.create_task(self._run(), name="usergraph-mail-delivery")
 
-    async def stop(self, timeout: float = 10.0) -> None:
-        """Finish the message in hand (up to `timeout`), then stop; an unfinished claim simply runs out."""
+    async def stop(self, timeout: float = 2.0) -> None:
+        """Finish the pass in hand (up to `timeout`, then cancel it), then stop. A message cancelled
+        mid-send keeps its claim until the lease runs out; then any process sends it again."""
         self._stopping = True
         if self._wake_up is not None:
             self._wake_up.close()
