@@ -25,6 +25,7 @@ class OutboxMessage(SQLModel, table=True):
     recipient: str = Field(max_length=320, nullable=False)
     subject: str = Field(max_length=255, nullable=False)
     # The whole rendered message (RFC 5322, headers and MIME parts): what was promised is what is sent.
+    # Once sent (or refused for good) only its headers are kept: the body holds a live link token.
     content: str = Field(sa_type=sa.Text, nullable=False)
     created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     next_attempt_at: datetime = Field(sa_type=UTCDateTime, nullable=False)

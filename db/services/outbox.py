@@ -124,10 +124,16 @@ def _mine(message: Claimed):
     return and_(OutboxMessage.id == message.id, OutboxMessage.claim_id == message.claim_id)
 
 
+def headers_only(content: str) -> str:
+    """What is kept of a message once it is out of our hands: its headers. The body held a live link
+    token, which the database otherwise keeps only as a hash."""
+    return content.split("\n\n", 1)[0] + "\n"
+
+
 async def mark_sent(db: AsyncSession, message: Claimed, *, now: datetime | None = None) -> None:
     await db.execute(
         update(OutboxMessage).where(_mine(message))
-        .values(sent_at=now or utcnow(), claimed_until=None, last_error=None)
+        .values(sent_at=now or utcnow(), claimed_until=None, last_error=None, content=headers_only(message.content))
         .execution_options(synchronize_session=False)
     )
 
@@ -145,7 +151,8 @@ async def give_up(db: AsyncSession, message: Claimed, *, error: str, now: dateti
     """The server refused the message for good (a 5xx reply): keep it, with why, and stop trying."""
     await db.execute(
         update(OutboxMessage).where(_mine(message))
-        .values(failed_at=now or utcnow(), claimed_until=None, last_error=error[:_ERROR_MAX])
+        .values(failed_at=now or utcnow(), claimed_until=None, last_error=error[:_ERROR_MAX],
+                content=headers_only(message.content))
         .execution_options(synchronize_session=False)
     )
 

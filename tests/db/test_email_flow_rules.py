@@ -149,3 +149,16 @@ async def test_a_rolled_back_operation_leaves_no_message_and_no_token(database):
     async with database.sessionmaker() as db:
         assert (await db.scalars(select(OutboxMessage))).all() == []
         assert (await db.scalars(select(LinkToken))).all() == []
+
+
+async def test_a_sent_message_keeps_no_link_token_in_the_database(database, smtp_server):
+    from api.mail.transport import SmtpConfig, SmtpTransport
+    from api.mail.worker import DeliveryWorker
+
+    user = await make_user(database, email="ann@example.com")
+    token = await reset_token(database, user.email)
+    worker = DeliveryWorker(database, SmtpTransport(SmtpConfig.from_url(smtp_server.url, timeout=5)))
+    assert await worker.deliver_due() == 1
+    [mail] = await mails_to(database, user.email)
+    assert mail.sent_at is not None and token not in mail.content and "Message-ID" in mail.content
+    assert smtp_server.inbox.to(user.email)[0].token("/reset-password") == token

@@ -63,6 +63,7 @@ async def test_a_message_waits_out_a_mail_server_outage_and_is_delivered_once_wi
     assert received.message_id == message_id
     [row] = await rows(database)
     assert row.sent_at is not None and row.message_id == message_id
+    assert f"Message-ID: {message_id}" in row.content and "its SMTP settings work" not in row.content  # headers only
     assert await worker.deliver_due(now=start + timedelta(hours=2)) == 0
     assert len(smtp_server.inbox.received) == 1
 
