@@ -311,6 +311,8 @@ async def request_email_change(
     if not await _within(unit, Action.EMAIL_CHANGE_MAIL, policy.change_mails_per_account, email=user.email, now=now):
         raise Rejected(_rate_limited())
     async with unit.db() as db:
+        # Only the newest address asked for can be confirmed.
+        await link_tokens.retire_all(db, user_id=user.id, purpose=Purpose.CHANGE_EMAIL, now=now)
         token = await link_tokens.issue(db, user=user, purpose=Purpose.CHANGE_EMAIL, ttl=policy.change_ttl,
                                         new_email=normalized, now=now)
         await outbox.enqueue(db, render(

@@ -106,13 +106,18 @@ async def redeem(db: AsyncSession, token: str, purpose: Purpose, *, now: datetim
     return Redeemed(user, row.new_email)
 
 
-async def retire_all(db: AsyncSession, *, user_id: uuid.UUID, now: datetime | None = None) -> None:
-    """Mark every outstanding token of an account used (its email or password just changed; the
-    fingerprint already refuses them, this lets the purge drop them)."""
+async def retire_all(
+    db: AsyncSession, *, user_id: uuid.UUID, purpose: Purpose | None = None, now: datetime | None = None
+) -> None:
+    """Mark every outstanding token of an account (of one purpose, if given) used: its email or password
+    just changed (the fingerprint already refuses them; this lets the purge drop them), or a newer link
+    replaces them."""
     now = now or utcnow()
+    condition = [LinkToken.user_id == user_id, LinkToken.used_at.is_(None)]
+    if purpose is not None:
+        condition.append(LinkToken.purpose == purpose.value)
     await db.execute(
-        update(LinkToken).where(LinkToken.user_id == user_id, LinkToken.used_at.is_(None)).values(used_at=now)
-        .execution_options(synchronize_session=False)
+        update(LinkToken).where(*condition).values(used_at=now).execution_options(synchronize_session=False)
     )
 
 

@@ -60,22 +60,3 @@ async def confirm_change(client, token: str) -> dict[str, Any]:
 def error_codes(payload: dict[str, Any]) -> list[str]:
     return [error["code"] for error in payload["errors"]]
 
-
-async def outbox_to(database, address: str, subject_start: str = "") -> list:
-    """The outbox's messages to `address` (oldest first), whose subject starts so."""
-    from sqlalchemy import select
-
-    from db.models import OutboxMessage
-
-    async with database.sessionmaker() as db:
-        rows = (await db.scalars(
-            select(OutboxMessage).where(OutboxMessage.recipient == address).order_by(OutboxMessage.created_at)
-        )).all()
-    return [row for row in rows if row.subject.startswith(subject_start)]
-
-
-def token_in(mail) -> str:
-    """The token of the link in a stored message's text part."""
-    from tests.support.mail import TOKEN_IN_LINK, text_of
-
-    return TOKEN_IN_LINK.search(text_of(mail.content)).group(1)

@@ -79,19 +79,24 @@ class Inbox:
             self.changed.notify_all()
         return "250 Message accepted for delivery"
 
-    def to(self, address: str) -> list[Received]:
-        return [mail for mail in self.received if address in mail.rcpt_tos]
+    def to(self, address: str, subject: str = "") -> list[Received]:
+        """Messages to `address` whose subject starts with `subject`, oldest first."""
+        return [mail for mail in self.received if address in mail.rcpt_tos and mail.subject.startswith(subject)]
 
-    async def wait_for(self, address: str, count: int = 1, *, within: float = 20.0) -> list[Received]:
-        """The messages to `address` once there are `count` (a wait, not an assertion on time: the
-        generous bound only stops a broken test from hanging)."""
+    async def wait_for(self, address: str, count: int = 1, *, subject: str = "", within: float = 20.0) -> list[Received]:
+        """The messages to `address` (whose subject starts so) once there are `count` (a wait, not an
+        assertion on time: the generous bound only stops a broken test from hanging)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + within
-        while len(self.to(address)) < count:
+        while len(self.to(address, subject)) < count:
             if loop.time() > deadline:
                 raise AssertionError(f"{count} message(s) to {address} never arrived; got {self.received!r}")
             await asyncio.sleep(0.02)
-        return self.to(address)
+        return self.to(address, subject)
+
+    async def token(self, address: str, subject: str, route: str, *, nth: int = 1) -> str:
+        """The token of the link in the `nth` message to `address` whose subject starts so."""
+        return (await self.wait_for(address, nth, subject=subject))[nth - 1].token(route)
 
 
 class SmtpServer:
