@@ -26,9 +26,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.mail = worker_from_settings(settings)  # refuses production without a way to send mail
         app.state.database = Database.from_settings(settings)
         metrics.track_pool(app.state.database.engine)
-        app.state.mail = worker_from_settings(settings)  # refuses production without a way to send mail
         app.state.mail.start()
         try:
             with tuned_gc(settings.gc_tuning):
