@@ -149,3 +149,11 @@ async def test_the_serving_process_delivers_at_once_after_the_commit(make_client
         mails = await smtp_server.inbox.wait_for("ann@example.com", 2)
     assert sorted(mail.subject for mail in mails) == ["Reset your usergraph password",
                                                        "Verify your email address for usergraph"]
+
+
+async def test_mail_committed_while_no_process_delivered_goes_out_when_one_starts(database, make_client, smtp_server):
+    # A process stopped between the commit and the send: the next one to start sends the message.
+    [message_id] = await enqueue(database, "ann@example.com")
+    async with make_client(smtp_url=smtp_server.url, mail_backend="smtp", mail_poll_seconds=600):
+        [mail] = await smtp_server.inbox.wait_for("ann@example.com")
+    assert mail.message_id == message_id
