@@ -162,3 +162,24 @@ async def test_a_sent_message_keeps_no_link_token_in_the_database(database, smtp
     [mail] = await mails_to(database, user.email)
     assert mail.sent_at is not None and token not in mail.content and "Message-ID" in mail.content
     assert smtp_server.inbox.to(user.email)[0].token("/reset-password") == token
+
+
+async def test_concurrent_reset_requests_for_one_email_send_at_most_three_mails(database):
+    user = await make_user(database, email="ann@example.com")
+    clients = [Client(ip_address=f"198.51.100.{number}") for number in range(12)]
+    await asyncio.gather(*(request_reset(database, user.email, client=client) for client in clients))
+    # Requests in flight count each other (docs/security.md), so a burst may send fewer, never more.
+    assert len(await mails_to(database, user.email)) <= 3
+    for client in clients:  # one at a time, the cap fills up exactly
+        await request_reset(database, user.email, client=client)
+    assert len(await mails_to(database, user.email)) == 3
+
+
+async def test_refused_link_tokens_are_limited_per_client_ip(database):
+    user = await make_user(database, email="ann@example.com")
+    token = await reset_token(database, user.email)
+    for number in range(POLICY.token_failures_per_ip):
+        assert await rejected_codes(database, verify(f"guess-{number:02d}-" + "x" * 30)) == ["INVALID_TOKEN"]
+    assert await rejected_codes(database, reset(token)) == ["RATE_LIMITED"]  # refused before any check
+    later = utcnow() + POLICY.token_failure_window + timedelta(minutes=1)  # the failures' window is over
+    assert await rejected_codes(database, reset(token, now=later)) == []
