@@ -3,11 +3,10 @@ the server received and followed as a frontend would."""
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import func, select
 
-from db.models import LinkToken, OutboxMessage, Session, User
-from tests.support.auth import PASSWORD, SIGN_IN, codes, sign_in, sign_up
+from db.models import OutboxMessage, User
+from tests.support.auth import PASSWORD, codes, sign_in, sign_up
 from tests.support.email_flows import (
     NEW_PASSWORD, REQUEST_VERIFICATION, confirm_change, error_codes, request_change, request_reset, reset, verify,
     call,
@@ -152,3 +151,14 @@ async def test_anonymous_verification_resend_answers_alike(mail_client, smtp_ser
     assert (await call(mail_client, REQUEST_VERIFICATION, "requestEmailVerification", email=ANN))["ok"]
     body = await call(mail_client, REQUEST_VERIFICATION, "requestEmailVerification")
     assert error_codes(body) == ["INVALID_INPUT"]  # neither a viewer nor an email
+
+
+async def test_the_sign_up_mail_counts_toward_the_viewers_three_an_hour(client):
+    token = (await sign_up(client, email=ANN))["token"]
+    for _ in range(2):
+        assert await call(client, REQUEST_VERIFICATION, "requestEmailVerification", bearer=token) == {
+            "ok": True, "errors": []
+        }
+    assert error_codes(await call(client, REQUEST_VERIFICATION, "requestEmailVerification", bearer=token)) == [
+        "RATE_LIMITED"
+    ]
