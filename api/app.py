@@ -11,6 +11,7 @@ from starlette.routing import Route
 
 from api import health, metrics
 from api.graphql import create_graphql_router
+from api.mail.worker import stop_worker, worker_from_settings
 from api.middleware.access_log import AccessLogMiddleware
 from api.middleware.body_limit import BodyLimitMiddleware
 from api.middleware.request_id import RequestIdMiddleware
@@ -24,12 +25,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.mail = worker_from_settings(settings)  # refuses production without a way to send mail
         app.state.database = Database.from_settings(settings)
         metrics.track_pool(app.state.database.engine)
+        app.state.mail.start()
         try:
             with tuned_gc(settings.gc_tuning):
                 yield
         finally:
+            await stop_worker(app.state.mail)
             await app.state.database.dispose()
             metrics.process_stopped()
 

@@ -8,6 +8,8 @@ from datetime import timedelta
 from api.secret_key import secret_keys
 from api.settings import Settings
 from db.services.auth import AuthPolicy
+from db.services.email_flows import EmailFlowPolicy
+from db.services.mail_messages import MailPolicy
 from db.services.passwords import Argon2Params, PasswordHashing
 from db.services.rate_limit import SignInLimits, SignUpLimits
 from db.services.secret_box import SecretBox
@@ -46,6 +48,7 @@ def auth_policy(settings: Settings) -> AuthPolicy:
         sign_in_limits=sign_in_limits(settings),
         sign_up_limits=sign_up_limits(settings),
         two_factor=two_factor_policy(settings),
+        require_email_verification=settings.require_email_verification,
     )
 
 
@@ -56,4 +59,17 @@ def two_factor_policy(settings: Settings) -> TwoFactorPolicy:
 def context_config(settings: Settings, hooks: Hooks = Hooks()) -> ContextConfig:
     return ContextConfig(
         auth=auth_policy(settings), cookie_name=settings.cookie_name, secure_cookies=not settings.debug, hooks=hooks,
+        email_flows=email_flow_policy(settings),
+    )
+
+
+def email_flow_policy(settings: Settings) -> EmailFlowPolicy:
+    return EmailFlowPolicy(
+        mail=MailPolicy(app_url=settings.app_url, app_name=settings.app_name, mail_from=settings.mail_from),
+        reset_ttl=timedelta(minutes=settings.password_reset_ttl_minutes),
+        verification_ttl=timedelta(hours=settings.email_verification_ttl_hours),
+        change_ttl=timedelta(hours=settings.email_change_ttl_hours),
+        reset_mails_per_email=settings.password_reset_max_mails_per_email,
+        requests_per_ip=settings.email_requests_max_per_ip,
+        verification_mails_per_account=settings.email_verification_max_mails,
     )

@@ -157,6 +157,48 @@ class Settings(BaseSettings):
         return None if isinstance(value, str) and not value.strip() else value
 
 
+    # --- Email flows: mail delivery, links, expiries (README "Email flows") ------------------------------
+    # smtp://user:pass@host:587?starttls=true, or smtps://user:pass@host:465 (implicit TLS).
+    smtp_url: str | None = None
+    mail_from: str = "usergraph <no-reply@localhost>"
+    app_url: str = "http://localhost:3000"  # the frontend: links are APP_URL/reset-password?token=...
+    app_name: str = "usergraph"
+    # smtp, or log (messages and their links written to the log). Unset: smtp when SMTP_URL is set, else
+    # log outside production; production without SMTP_URL refuses to start unless this says log.
+    mail_backend: Literal["smtp", "log"] | None = None
+    require_email_verification: bool = False
+    password_reset_ttl_minutes: float = Field(60.0, gt=0)
+    email_verification_ttl_hours: float = Field(24.0, gt=0)
+    email_change_ttl_hours: float = Field(24.0, gt=0)
+    password_reset_max_mails_per_email: int = Field(3, ge=1)  # an hour
+    email_requests_max_per_ip: int = Field(10, ge=1)  # an hour
+    email_verification_max_mails: int = Field(3, ge=1)  # an hour per account, sign-up's included
+    # The delivery worker: how often it looks for mail another process enqueued (its own it sends at
+    # once), how long a claimed message is its own, and the SMTP timeout and retry backoff.
+    mail_poll_seconds: float = Field(5.0, gt=0)
+    mail_lease_seconds: float = Field(300.0, gt=0)
+    smtp_timeout_seconds: float = Field(30.0, gt=0)
+    mail_retry_base_seconds: float = Field(30.0, gt=0)
+    mail_retry_max_seconds: float = Field(3600.0, gt=0)
+
+    @field_validator("smtp_url", "mail_backend", mode="before")
+    @classmethod
+    def _blank_mail_setting_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def resolved_mail_backend(self) -> Literal["smtp", "log"]:
+        """smtp or log; raises ValueError for production without SMTP_URL and without MAIL_BACKEND=log."""
+        if self.mail_backend == "log":
+            return "log"
+        if self.smtp_url:
+            return "smtp"
+        if self.mail_backend == "smtp":
+            raise ValueError("MAIL_BACKEND=smtp needs SMTP_URL")
+        if self.is_production:
+            raise ValueError("SMTP_URL is not set: set it, or MAIL_BACKEND=log to write mail to the log on purpose")
+        return "log"
+
 @lru_cache
 def get_settings() -> Settings:
     return Settings()

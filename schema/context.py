@@ -16,6 +16,7 @@ from db.engine import Database
 from db.models import Session, User
 from db.records import SessionRecord, UserRecord
 from db.services.auth import AuthPolicy, SignedIn
+from db.services.email_flows import DEFAULT_POLICY as DEFAULT_EMAIL_FLOWS, EmailFlowPolicy
 from db.services.origin import Client
 from db.services.sessions import authenticate, authenticate_records
 from db.types import utcnow
@@ -53,6 +54,7 @@ class ContextConfig:
     cookie_name: str = "usergraph_session"
     secure_cookies: bool = True  # off only in DEBUG, for plain-HTTP development
     hooks: Hooks = Hooks()
+    email_flows: EmailFlowPolicy = DEFAULT_EMAIL_FLOWS
 
 
 class Context(BaseContext):

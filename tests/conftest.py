@@ -19,6 +19,9 @@ os.environ.setdefault("ARGON2_PARALLELISM", "1")
 os.environ.setdefault("ENVIRONMENT", "development")
 # A fixed key, so production-shaped apps and servers start; tests of the key itself set their own.
 os.environ.setdefault("SECRET_KEY", "test-only secret key; never used outside the tests")
+# Mail goes to the log unless a test gives its app SMTP_URL and MAIL_BACKEND=smtp (tests/support/mail.py),
+# so apps and servers started in production mode by other tests need no mail server.
+os.environ.setdefault("MAIL_BACKEND", "log")
 
 from tests.support.databases import create_test_database, drop_test_database  # noqa: E402
 
@@ -137,4 +140,24 @@ def make_client(settings) -> Callable:
 @pytest.fixture
 async def client(make_client) -> AsyncIterator:
     async with make_client() as client:
+        yield client
+
+
+@pytest.fixture
+def smtp_server() -> Iterator:
+    """A real SMTP server (aiosmtpd) on a free port; `smtp_server.inbox` holds what it received."""
+    from tests.support.mail import SmtpServer
+
+    server = SmtpServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+async def mail_client(make_client, smtp_server) -> AsyncIterator:
+    """A client of an app that delivers its mail to `smtp_server`."""
+    async with make_client(smtp_url=smtp_server.url, mail_backend="smtp") as client:
         yield client

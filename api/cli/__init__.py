@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 
 from api.cli import maintenance, schema, serve, users
 from api.cli import two_factor as two_factor_commands
+from api.cli import mail
 from api.cli.errors import CommandError, first_line
 from api.settings import Settings, get_settings
 from db.url import DatabaseURLError
@@ -23,7 +24,7 @@ log = logging.getLogger("usergraph")
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="usergraph", description="GraphQL user-management API.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (serve, users, schema, maintenance, two_factor_commands):
+    for module in (serve, users, schema, maintenance, two_factor_commands, mail):
         module.add_commands(commands)
     return parser
 

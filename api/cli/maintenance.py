@@ -32,6 +32,8 @@ def cmd_purge_sessions(args: argparse.Namespace, settings: Settings) -> None:
     from db.engine import Database
     from api.policies import sign_in_limits, sign_up_limits
     from db.services.rate_limit import purge_attempts
+    from api.policies import email_flow_policy
+    from db.services import link_tokens, outbox
     from db.services.sessions import purge_ended_sessions
     from db.services.two_factor import purge_ended_challenges
     from db.types import utcnow
@@ -39,27 +41,33 @@ def cmd_purge_sessions(args: argparse.Namespace, settings: Settings) -> None:
     older_than = parse_duration(args.older_than)
     check_database_url(settings)
 
-    async def run() -> tuple[int, int, int]:
+    async def run() -> tuple[int, int, int, int, int]:
         database = Database.from_settings(settings)
         now = utcnow()
         try:
             async with database.sessionmaker() as db:
                 sessions = await purge_ended_sessions(db, ended_before=now - older_than)
                 # Attempts older than every limit's window no longer count for anything.
-                window = max(sign_in_limits(settings).window, sign_up_limits(settings).window)
+                window = max(
+                    sign_in_limits(settings).window, sign_up_limits(settings).window,
+                    email_flow_policy(settings).longest_window,
+                )
                 failures = await purge_attempts(db, before=now - window)
                 challenges = await purge_ended_challenges(db, now=now)  # an ended challenge is of no use
+                tokens = await link_tokens.purge(db, before=now - older_than)
+                mails = await outbox.purge(db, before=now - older_than)
                 await db.commit()
-                return sessions, failures, challenges
+                return sessions, failures, challenges, tokens, mails
         finally:
             await database.dispose()
 
     try:
-        sessions, failures, challenges = asyncio.run(run())
+        sessions, failures, challenges, tokens, mails = asyncio.run(run())
     except (OSError, SQLAlchemyError) as error:
         raise database_failure("database error", error) from None
     print(f"deleted {sessions} ended session(s) and {failures} rate-limit attempt(s) older than its windows")
     print(f"deleted {challenges} ended two-factor challenge(s)")
+    print(f"deleted {tokens} used or expired link token(s) and {mails} sent message(s) from the outbox")
 
 
 def cmd_purge_events(args: argparse.Namespace, settings: Settings) -> None:
@@ -152,7 +160,8 @@ def cmd_seed(args: argparse.Namespace, settings: Settings) -> None:
 
 def add_commands(commands: argparse._SubParsersAction) -> None:
     purge = commands.add_parser(
-        "purge-sessions", help="delete sessions that ended (revoked or expired) long ago, and old rate-limit records"
+        "purge-sessions", help="delete sessions that ended (revoked or expired) long ago, old rate-limit records, used or "
+        "expired link tokens and sent mail"
     )
     purge.add_argument(
         "--older-than", default="30d", metavar="DURATION",

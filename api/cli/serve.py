@@ -78,6 +78,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
 
     check_database_url(settings)
     check_secret_key(settings)  # here, before any worker starts: a development key is generated once
+    _check_mail_settings(settings)
     if settings.metrics_port is not None and settings.metrics_port == args.port:
         raise CommandError(f"METRICS_PORT must differ from --port ({args.port})")
     if not args.no_migrate:
@@ -98,6 +99,16 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
             access_log=False,  # api/middleware/access_log.py writes one richer line per request
             timeout_graceful_shutdown=30,
         )
+
+
+def _check_mail_settings(settings: Settings) -> None:
+    """Production without a way to send mail, or a malformed SMTP_URL, stops start-up (api/mail/)."""
+    from api.mail.transport import transport_from_settings
+
+    try:
+        transport_from_settings(settings)
+    except ValueError as error:
+        raise CommandError(str(error)) from None
 
 
 @contextmanager

@@ -28,6 +28,7 @@ WRONG_PASSWORD = "Wrong password"
 ACCOUNT_DISABLED = "This account is disabled"
 ACCOUNT_BANNED = "This account is banned"
 SIGN_UP_DISABLED = "Sign-up is disabled"
+EMAIL_NOT_VERIFIED = "Verify your email address first: follow the link sent to it"
 
 
 @dataclass(frozen=True)
@@ -40,13 +41,15 @@ class AuthPolicy:
     sign_in_limits: SignInLimits
     sign_up_limits: SignUpLimits
     two_factor: two_factor.TwoFactorPolicy = two_factor.TwoFactorPolicy()
+    # REQUIRE_EMAIL_VERIFICATION: sign-up starts no session, sign-in refuses an unverified address.
+    require_email_verification: bool = False
 
 
 @dataclass(frozen=True)
 class SignedIn:
     user: User
-    session: Session
-    token: str  # shown once, to the client; only its hash is stored
+    session: Session | None  # None: signed up, but the address must be verified before signing in
+    token: str | None  # shown once, to the client; only its hash is stored
 
 
 @dataclass(frozen=True)
@@ -89,7 +92,10 @@ async def sign_up(
         user = await insert_user(
             db, User(email=new.email, name=new.name, password_hash=password_hash), field=("input", "email")
         )
-        signed_in = await _start_session(db, policy=policy, user=user, client=client, now=now)
+        if policy.require_email_verification:
+            signed_in = SignedIn(user, None, None)
+        else:
+            signed_in = await _start_session(db, policy=policy, user=user, client=client, now=now)
         await events.record(db, EventType.SIGNED_UP, user_id=user.id, email=user.email,
                             actor=Actor.user(user.id), client=client, now=now)
         return signed_in
@@ -115,8 +121,10 @@ async def sign_in(
             unit, policy=policy, email=email, user=None, password=password, client=client, failure=failure, now=now,
         )
         async with unit.db() as db:
-            # With two-factor on, the password alone is half a sign-in: `lastSignInAt` waits for the code.
-            await _claim(db, checked, failure=failure, now=now, completes=not checked.user.two_factor_enabled)
+            await _claim(
+                db, checked, failure=failure, now=now, completes=_completes(policy, checked.user, now),
+                require_verified=policy.require_email_verification,
+            )
     except Rejected as rejected:
         await _sign_in_failed(unit, email, checked.user if checked else None, rejected, client=client, now=now)
         raise
@@ -275,8 +283,21 @@ async def _check_password(
     return CheckedPassword(user, user.password_hash, new_hash)
 
 
+def _completes(policy: AuthPolicy, user: User, now: datetime) -> bool:
+    """Whether the right password alone signs this account in, as last read: a refused sign-in, or one
+    that still waits for its second factor, leaves `lastSignInAt` alone."""
+    verified = user.email_verified or not policy.require_email_verification
+    return user.is_active and not user.is_banned_at(now) and verified and not user.two_factor_enabled
+
+
 async def _claim(
-    db: AsyncSession, checked: CheckedPassword, *, failure: Problem, now: datetime, completes: bool = True
+    db: AsyncSession,
+    checked: CheckedPassword,
+    *,
+    failure: Problem,
+    now: datetime,
+    completes: bool = True,
+    require_verified: bool = False,
 ) -> None:
     """Sign-in's last word on the account, as it is now: the password it was checked against is still
     its password, and it is active. One conditional UPDATE, which also locks the row (PostgreSQL) or the
@@ -289,7 +310,7 @@ async def _claim(
         update(User)
         .where(User.id == user.id, User.password_hash == checked.seen_hash)
         .values(last_sign_in_at=now if completes else User.last_sign_in_at, password_hash=new_hash)
-        .returning(User.is_active, User.banned_at, User.ban_reason, User.ban_expires_at)
+        .returning(User.is_active, User.banned_at, User.ban_reason, User.ban_expires_at, User.email_verified)
         .execution_options(synchronize_session=False)
     )).first()
     if row is None:  # deleted, or its password changed meanwhile
@@ -298,6 +319,8 @@ async def _claim(
         raise Rejected(Problem(ErrorCode.ACCOUNT_DISABLED, ACCOUNT_DISABLED))
     if row.banned_at is not None and (row.ban_expires_at is None or row.ban_expires_at > now):
         raise Rejected(Problem(ErrorCode.ACCOUNT_BANNED, ban_message(row.ban_reason, row.ban_expires_at)))
+    if require_verified and not row.email_verified:
+        raise Rejected(Problem(ErrorCode.EMAIL_NOT_VERIFIED, EMAIL_NOT_VERIFIED))
     set_committed_value(user, "password_hash", new_hash)
     if completes:
         set_committed_value(user, "last_sign_in_at", now)
@@ -333,3 +356,15 @@ async def confirm_password(unit: UnitOfWork, *, policy: AuthPolicy, user: User, 
 async def start_session(db: AsyncSession, *, policy: AuthPolicy, user: User, client: Client, now: datetime) -> SignedIn:
     """A completed sign-in's session (after the second factor: db/services/two_factor_flows.py)."""
     return await _start_session(db, policy=policy, user=user, client=client, now=now)
+
+
+async def check_password(
+    unit: UnitOfWork, *, policy: AuthPolicy, user: User, password: str, client: Client,
+    field: tuple[str, ...], also: Problem | None = None,
+) -> None:
+    """The signed-in user's own password, for a flow that asks for it (an email change): limited and
+    counted as every password check is, holding no connection while hashing."""
+    await _check_password(
+        unit, policy=policy, email=user.email, user=user, password=password, client=client, also=also,
+        failure=Problem(ErrorCode.INVALID_CREDENTIALS, WRONG_PASSWORD, field),
+    )

@@ -17,6 +17,9 @@ class ErrorCode(str, enum.Enum):
     SIGN_UP_DISABLED = "SIGN_UP_DISABLED"
     INVALID_CODE = "INVALID_CODE"  # a wrong, used or missing second-factor code (two-factor)
     ACCOUNT_BANNED = "ACCOUNT_BANNED"
+    # Email flows.
+    INVALID_TOKEN = "INVALID_TOKEN"
+    EMAIL_NOT_VERIFIED = "EMAIL_NOT_VERIFIED"
 
 
 @dataclass(frozen=True)

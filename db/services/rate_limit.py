@@ -33,6 +33,13 @@ SIGN_UP_RATE_LIMITED = "Too many sign-ups from this address; try again later"
 class Action(str, Enum):
     PASSWORD = "password"  # a password check: sign-in, password change, account deletion
     SIGN_UP = "sign_up"
+    # Email flows (db/services/email_flows.py).
+    RESET_REQUEST = "reset_request"  # requestPasswordReset, counted per client IP
+    RESET_MAIL = "reset_mail"  # a reset message sent, counted per email
+    VERIFICATION_REQUEST = "verify_request"  # an anonymous requestEmailVerification, per client IP
+    VERIFICATION_MAIL = "verify_mail"  # a verification message sent, per email (sign-up's included)
+    EMAIL_CHANGE_MAIL = "change_mail"  # an email-change confirmation sent, per account's email
+    LINK_TOKEN = "link_token"  # a link token refused, per client IP
 
 
 class Scope(str, Enum):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
+from schema.mutations.accounts import AccountMutations
 from schema.mutations.admin import AdminMutations
 from schema.mutations.auth import AuthMutations
 from schema.mutations.moderation import ModerationMutations
@@ -12,5 +13,7 @@ from schema.mutations.viewer import ViewerMutations
 
 
 @strawberry.type
-class Mutation(AuthMutations, ViewerMutations, AdminMutations, ModerationMutations, TwoFactorMutations):
+class Mutation(
+    AuthMutations, ViewerMutations, AdminMutations, ModerationMutations, TwoFactorMutations, AccountMutations
+):
     pass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from db.services import auth
+from db.services import auth, email_flows
 from db.services.errors import Rejected
 from db.services.events import EventType
 from db.services.sessions import revoke_session
@@ -17,6 +17,8 @@ from schema.validation import credential_mutation
 
 
 def _signed_in(context: Context, signed_in: auth.SignedIn) -> AuthPayload:
+    if signed_in.token is None:  # REQUIRE_EMAIL_VERIFICATION: signed up, no session until verified
+        return AuthPayload(user=signed_in.user)
     context.start_session(signed_in)
     return AuthPayload(token=signed_in.token, session=signed_in.session, user=signed_in.user)
 
@@ -27,9 +29,9 @@ class AuthMutations:
     @rejected_as(AuthPayload)
     async def sign_up(self, info: strawberry.Info[Context], input: SignUpInput) -> AuthPayload:
         context = info.context
-        signed_in = await auth.sign_up(
-            context.unit, policy=context.config.auth, email=input.email, password=input.password,
-            name=input.name, client=context.client(),
+        signed_in = await email_flows.sign_up(
+            context.unit, auth_policy=context.config.auth, policy=context.config.email_flows, email=input.email,
+            password=input.password, name=input.name, client=context.client(),
         )
         return _signed_in(context, signed_in)
 

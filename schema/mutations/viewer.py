@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from db.services import auth
+from db.services import auth, email_flows
 from db.services.sessions import revoke_other_sessions, revoke_session
 from db.services.users import update_profile
 from schema.actors import acting
@@ -42,8 +42,8 @@ class ViewerMutations:
         viewer = await require_viewer(info)
         forbid_impersonation(viewer)
         context = info.context
-        user = await auth.change_password(
-            context.unit, policy=context.config.auth, user=viewer.user,
+        user = await email_flows.change_password(
+            context.unit, auth_policy=context.config.auth, policy=context.config.email_flows, user=viewer.user,
             current_password=input.current_password, new_password=input.new_password,
             current_session_id=viewer.session.id, revoke_other_sessions=input.revoke_other_sessions,
             client=context.client(),

@@ -62,3 +62,33 @@ class UpdateUserInput:
     is_active: bool | None = None
     email_verified: bool | None = None
     password: str | None = None
+
+
+# Email flows (planned/accounts.graphql).
+
+
+@strawberry.input
+class RequestPasswordResetInput:
+    email: str
+
+
+@strawberry.input
+class ResetPasswordInput:
+    token: str
+    new_password: str
+
+
+@strawberry.input
+class VerifyEmailInput:
+    token: str
+
+
+@strawberry.input
+class RequestEmailChangeInput:
+    new_email: str
+    password: str
+
+
+@strawberry.input
+class ConfirmEmailChangeInput:
+    token: str

@@ -76,3 +76,9 @@ class RevokeSessionsPayload:
 class DeleteUserPayload:
     deleted_user_id: strawberry.ID | None = None
     errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(description="The outcome of a request that starts a flow (an email is sent when it applies).")
+class ActionPayload:
+    ok: bool = False
+    errors: list[UserError] = strawberry.field(default_factory=list)

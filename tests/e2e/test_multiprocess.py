@@ -92,3 +92,17 @@ def test_the_sign_in_rate_limit_reached_through_one_process_holds_on_the_other(t
     # Even the right password is refused now, through either process, without being checked.
     assert [e["code"] for e in sign_in(b, email)["errors"]] == ["RATE_LIMITED"]
     assert [e["code"] for e in sign_in(a, email)["errors"]] == ["RATE_LIMITED"]
+
+
+RESET_REQUEST = "mutation ($e: String!) { requestPasswordReset(input: {email: $e}) { ok errors { code } } }"
+
+
+def test_the_reset_request_limit_counted_through_one_process_holds_on_the_other(two_servers):
+    first, second = two_servers
+    for number in range(10):  # the per-IP limit, for unknown emails alike, half through each process
+        base_url = first if number % 2 else second
+        answer = gql(base_url, RESET_REQUEST, {"e": f"reset{number}@example.com"})["data"]["requestPasswordReset"]
+        assert answer == {"ok": True, "errors": []}
+    for base_url in (first, second):
+        answer = gql(base_url, RESET_REQUEST, {"e": "reset0@example.com"})["data"]["requestPasswordReset"]
+        assert answer == {"ok": False, "errors": [{"code": "RATE_LIMITED"}]}

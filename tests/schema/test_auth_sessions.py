@@ -113,15 +113,31 @@ async def test_expiry_and_refresh_follow_the_clock_given(database, lookup):
 async def test_sign_out_revokes_the_session_and_clears_the_cookie(client, settings):
     payload = await sign_up(client)
     other = await sign_in(client)
-    response = await client.post("/graphql", json={"query": SIGN_OUT}, headers={"Authorization": f"Bearer {payload['token']}"})
+    cookie_header = {"Cookie": f"{settings.cookie_name}={other['token']}"}
+    response = await client.post("/graphql", json={"query": SIGN_OUT}, headers=cookie_header)
     signed_out = response.json()["data"]["signOut"]
-    assert signed_out["session"]["id"] == payload["session"]["id"]
+    assert signed_out["session"]["id"] == other["session"]["id"]
     assert signed_out["session"]["status"] == "REVOKED" and signed_out["session"]["revokedAt"]
     assert signed_out["session"]["isCurrent"] is True
     cookie = response.headers["set-cookie"].lower()
     assert cookie.startswith(f"{settings.cookie_name}=") and "max-age=0" in cookie
+    assert (await client.gql(VIEWER, token=other["token"]))["data"]["viewer"] is None
+    assert (await client.gql(VIEWER, token=payload["token"]))["data"]["viewer"] is not None
+
+
+async def test_signing_out_by_bearer_token_leaves_the_cookie_of_another_session_alone(client, settings):
+    """An admin page keeps an impersonation token in memory beside its own cookie session: ending the
+    token's session must not sign the page's own cookie session out of the browser."""
+    payload = await sign_up(client)
+    other = await sign_in(client)
+    response = await client.post(
+        "/graphql", json={"query": SIGN_OUT},
+        headers={"Authorization": f"Bearer {payload['token']}", "Cookie": f"{settings.cookie_name}={other['token']}"},
+    )
+    assert response.json()["data"]["signOut"]["session"]["id"] == payload["session"]["id"]
+    assert "set-cookie" not in response.headers
     assert (await client.gql(VIEWER, token=payload["token"]))["data"]["viewer"] is None
-    assert (await client.gql(VIEWER, token=other["token"]))["data"]["viewer"] is not None
+    assert (await client.gql(VIEWER, token=other["token"]))["data"]["viewer"]["id"] == other["user"]["id"]
 
 
 async def test_signing_out_anonymously_is_unauthenticated_but_still_clears_the_cookie(client, settings):

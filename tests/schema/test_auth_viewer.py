@@ -93,9 +93,22 @@ async def test_delete_viewer_needs_the_password_and_removes_the_sessions(client,
     response = await client.post("/graphql", json={"query": DELETE, "variables": {"i": {"password": PASSWORD}}},
                                   headers={"Authorization": f"Bearer {ann['token']}"})
     assert response.json()["data"]["deleteViewer"] == {"deletedUserId": ann["user"]["id"], "errors": []}
-    assert "max-age=0" in response.headers["set-cookie"].lower()
+    # Signed in by bearer token: a cookie the browser may hold is another session's, left alone
+    # (tests/schema/test_auth_sessions.py); deleting by cookie drops it (below).
+    assert "set-cookie" not in response.headers
     assert (await client.gql(VIEWER, token=ann["token"]))["data"]["viewer"] is None
     async with database.sessionmaker() as session:
         assert await session.scalar(select(func.count()).select_from(User)) == 1
         assert await session.scalar(select(func.count()).select_from(Session)) == 1  # Bob's
     assert (await client.gql(VIEWER, token=bob["token"]))["data"]["viewer"]["email"] == "bob@example.com"
+
+
+async def test_deleting_the_account_by_its_cookie_drops_the_cookie(client, settings):
+    ann = await sign_up(client)
+    response = await client.post(
+        "/graphql", json={"query": DELETE, "variables": {"i": {"password": PASSWORD}}},
+        headers={"Cookie": f"{settings.cookie_name}={ann['token']}"},
+    )
+    assert response.json()["data"]["deleteViewer"] == {"deletedUserId": ann["user"]["id"], "errors": []}
+    cookie = response.headers["set-cookie"].lower()
+    assert cookie.startswith(f"{settings.cookie_name}=") and "max-age=0" in cookie

@@ -1,0 +1,91 @@
+"""The messages the email flows send, rendered from the Jinja2 templates in `mail_templates/`: a plain-text
+part (a link alone on its line), an HTML part, a subject naming the app, and a stable Message-ID."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, getaddresses, make_msgid
+from enum import StrEnum
+from pathlib import Path
+from urllib.parse import urlencode
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from db.services.outbox import Mail
+from db.types import utcnow
+
+_templates = Environment(
+    loader=FileSystemLoader(Path(__file__).with_name("mail_templates")),
+    autoescape=select_autoescape(["html"]),
+    undefined=StrictUndefined,
+    keep_trailing_newline=True,
+)
+
+
+@dataclass(frozen=True)
+class MailPolicy:
+    """Who mail comes from and where its links point; built from the settings."""
+
+    app_url: str  # the frontend's base URL
+    app_name: str
+    mail_from: str  # `Name <address>` or a bare address
+
+    def link(self, route: str, token: str) -> str:
+        return f"{self.app_url.rstrip('/')}{route}?{urlencode({'token': token})}"
+
+
+class Kind(StrEnum):
+    """A message and its templates `<kind>.txt` and `<kind>.html`."""
+
+    RESET_PASSWORD = "reset_password"
+    VERIFY_EMAIL = "verify_email"
+    CONFIRM_EMAIL_CHANGE = "confirm_email_change"
+    PASSWORD_CHANGED = "password_changed"
+    EMAIL_CHANGE_REQUESTED = "email_change_requested"
+    EMAIL_CHANGED = "email_changed"
+    TEST = "test"
+
+
+SUBJECTS = {
+    Kind.RESET_PASSWORD: "Reset your {app} password",
+    Kind.VERIFY_EMAIL: "Verify your email address for {app}",
+    Kind.CONFIRM_EMAIL_CHANGE: "Confirm your new email address for {app}",
+    Kind.PASSWORD_CHANGED: "Your {app} password was changed",
+    Kind.EMAIL_CHANGE_REQUESTED: "A change of your {app} email address was requested",
+    Kind.EMAIL_CHANGED: "Your {app} email address was changed",
+    Kind.TEST: "{app} test message",
+}
+
+
+def envelope_sender(mail_from: str) -> str:
+    """The bare address of `MAIL_FROM` (`Name <a@b>` → `a@b`)."""
+    return getaddresses([mail_from])[0][1] or mail_from
+
+
+def render(policy: MailPolicy, kind: Kind, *, to: str, now: datetime | None = None, **values: object) -> Mail:
+    """The whole message, as it will be sent whenever the outbox gets to it."""
+    values = {"app_name": policy.app_name, "app_url": policy.app_url, **values}
+    subject = SUBJECTS[kind].format(app=policy.app_name)
+    sender = envelope_sender(policy.mail_from)
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = policy.mail_from
+    message["To"] = to
+    message["Date"] = format_datetime(now or utcnow())
+    message["Message-ID"] = make_msgid(domain=_domain(sender))
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(_templates.get_template(f"{kind.value}.txt").render(values))
+    message.add_alternative(_templates.get_template(f"{kind.value}.html").render(values), subtype="html")
+    return Mail(
+        message_id=message["Message-ID"], sender=sender, recipient=to, subject=subject, content=message.as_string(),
+    )
+
+
+def _domain(address: str) -> str:
+    try:
+        return Address(addr_spec=address).domain or "localhost"
+    except (ValueError, IndexError):
+        return "localhost"
