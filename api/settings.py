@@ -23,7 +23,8 @@ class Settings(BaseSettings):
     debug: bool = False
     graphiql: bool | None = None
     introspection: bool | None = None
-    cors_origins: Annotated[list[str], NoDecode] = ["http://localhost:3000"]
+    # None: the usual development servers' origins outside production (`allowed_origins`), none in it.
+    cors_origins: Annotated[list[str] | None, NoDecode] = None
 
     # 15 kept open rather than 5 + 10 overflow: the same ceiling, but a pool whose overflow is closed
     # on return as soon as 5 sit idle keeps closing and reopening connections under many short
@@ -74,6 +75,16 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
         return value
+
+    @property
+    def allowed_origins(self) -> list[str]:
+        """The origins CORS admits with credentials: CORS_ORIGINS, else (development only) localhost and
+        127.0.0.1 on the usual frontend ports (3000: Next.js, Create React App; 5173: Vite)."""
+        if self.cors_origins is not None:
+            return self.cors_origins
+        if self.is_production:
+            return []
+        return [f"http://{host}:{port}" for host in ("localhost", "127.0.0.1") for port in (3000, 5173)]
 
     @property
     def is_production(self) -> bool:
