@@ -1,9 +1,11 @@
-"""`usergraph create-admin`: the first admin, with the password read from standard input."""
+"""`usergraph create-admin`: the first admin, with the password read from standard input
+(`--password-stdin`, for scripts) or asked for twice, without echo, at a terminal."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import sys
 
 from api.cli.errors import CommandError, database_failure
@@ -16,9 +18,7 @@ def cmd_create_admin(args: argparse.Namespace, settings: Settings) -> None:
     from db.services.errors import Rejected
     from db.services.users import create_user
 
-    if not args.password_stdin:
-        raise CommandError("give the password on standard input with --password-stdin")
-    password = sys.stdin.readline().rstrip("\r\n")
+    password = _password(args.password_stdin)
 
     async def run() -> str:
         from db.engine import Database
@@ -49,9 +49,25 @@ def cmd_create_admin(args: argparse.Namespace, settings: Settings) -> None:
     print(f"created admin {email}")
 
 
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise CommandError("no terminal to ask for the password: give it on standard input with --password-stdin")
+    try:
+        password = getpass.getpass("Password: ")
+        again = getpass.getpass("Password (again): ")
+    except (EOFError, KeyboardInterrupt):
+        raise CommandError("no password given") from None
+    if password != again:
+        raise CommandError("the two passwords differ")
+    return password
+
+
 def add_commands(commands: argparse._SubParsersAction) -> None:
     admin = commands.add_parser("create-admin", help="create an active admin with a verified email")
     admin.add_argument("--email", required=True)
     admin.add_argument("--name", required=True)
-    admin.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    admin.add_argument("--password-stdin", action="store_true",
+                       help="read the password from standard input (otherwise it is asked for at the terminal)")
     admin.set_defaults(handler=cmd_create_admin)
