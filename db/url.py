@@ -7,6 +7,7 @@ once, instead of crashing deep inside the first connection.
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
 from dataclasses import dataclass, field
@@ -35,6 +36,18 @@ _DROPPED = {
     "sslcompression", "keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count",
     "tcp_user_timeout", "replication", "fallback_application_name", "sslsni", "load_balance_hosts",
 }
+
+
+_CHANNEL_BINDING = (
+    "DATABASE_URL asks for channel_binding=%s, which asyncpg cannot do: the connection is protected by TLS "
+    "instead (sslmode=%s; only verify-full also checks the server's certificate and host name)"
+)
+
+
+@functools.cache
+def _say_once(level: int, message: str, *args: object) -> None:
+    """A URL is parsed each time an engine is made (several times per start): say each thing once."""
+    log.log(level, message, *args)
 
 
 class DatabaseURLError(ValueError):
@@ -106,8 +119,11 @@ def parse_database_url(
         elif key == "options":
             # libpq sends `options` verbatim as a start-up parameter (Neon: `endpoint=…`).
             server_settings["options"] = value
+        elif key == "channel_binding":
+            _say_once(logging.WARNING if value == "require" else logging.INFO, _CHANNEL_BINDING, value,
+                      url.query.get("sslmode", "prefer"))
         elif key in _DROPPED:
-            log.info("ignoring libpq-only parameter %r in the database URL", key)
+            _say_once(logging.INFO, "ignoring libpq-only parameter %r in the database URL", key)
         else:
             raise DatabaseURLError(f"unsupported parameter {key!r} in DATABASE_URL")
     if server_settings:

@@ -87,3 +87,28 @@ def test_password_is_not_echoed_in_errors():
     with pytest.raises(DatabaseURLError) as error:
         parse_database_url("mysql://user:hunter2@h/db")
     assert "hunter2" not in str(error.value)
+
+
+def test_channel_binding_require_is_one_warning_per_process_that_says_what_protects_the_connection(caplog):
+    from db import url as url_module
+
+    url_module._say_once.cache_clear()
+    raw = f"postgresql://u:p@{NEON}/neondb?sslmode=require&channel_binding=require"
+    with caplog.at_level("INFO", logger="db.url"):
+        for _ in range(9):  # as many engines as one start makes
+            parse_database_url(raw)
+    said = [record for record in caplog.records if record.name == "db.url"]
+    assert len(said) == 1 and said[0].levelname == "WARNING"
+    message = said[0].getMessage()
+    assert "channel_binding=require" in message and "asyncpg cannot" in message and "sslmode=require" in message
+
+
+def test_other_libpq_only_parameters_are_noted_once_at_info(caplog):
+    from db import url as url_module
+
+    url_module._say_once.cache_clear()
+    with caplog.at_level("INFO", logger="db.url"):
+        for _ in range(3):
+            parse_database_url("postgresql://u@db.example/app?target_session_attrs=read-write")
+    said = [record for record in caplog.records if record.name == "db.url"]
+    assert [record.levelname for record in said] == ["INFO"]
