@@ -165,3 +165,27 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+# Refusals a retry cannot change: the server answered, and said no.
+_PERMANENT_SQLSTATES = {
+    "28000",  # invalid authorization (no such role, pg_hba rejects)
+    "28P01",  # wrong password
+    "3D000",  # no such database
+}
+_PERMANENT_PHRASES = ("rejected ssl upgrade", "certificate verify failed", "unable to open database file")
+
+
+def cannot_heal(error: BaseException) -> bool:
+    """Whether connecting failed for a reason that waiting will not change (refused credentials, an
+    unknown database, TLS refused or not trusted, an SQLite file that cannot be opened), as opposed to a
+    server not up yet or not reachable."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if getattr(seen, "sqlstate", None) in _PERMANENT_SQLSTATES:
+            return True
+        if any(phrase in str(seen).lower() for phrase in _PERMANENT_PHRASES):
+            return True
+        seen = getattr(seen, "orig", None) or seen.__cause__ or seen.__context__
+    return False
+

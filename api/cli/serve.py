@@ -26,23 +26,34 @@ def check_database_url(settings: Settings) -> None:
     database_config(settings, url=settings.migration_url)
 
 
+_RETRY_LOG_EVERY = 5.0  # seconds between "not reachable yet" lines
+
+
 async def _wait_for_database(settings: Settings) -> None:
-    from db.engine import Database
+    """Retry until the database answers or STARTUP_TIMEOUT passes; a refusal that cannot heal ends at once."""
+    from db.engine import Database, cannot_heal
 
     database = Database.from_settings(settings, url=settings.migration_url)
-    deadline = time.monotonic() + settings.startup_timeout
+    started = time.monotonic()
+    deadline, next_log = started + settings.startup_timeout, started
     try:
         while True:
             try:
                 await database.ping(settings.connect_timeout)
                 return
-            except Exception as error:  # noqa: BLE001 - any failure to answer is worth a retry
+            except Exception as error:  # noqa: BLE001 - any failure to answer may be worth a retry
                 reason = first_line(error)
-                if time.monotonic() >= deadline:
+                if cannot_heal(error):
+                    raise CommandError(f"database refused the connection: {reason}") from None
+                now = time.monotonic()
+                if now >= deadline:
                     raise CommandError(
                         f"database not reachable after {settings.startup_timeout:g}s: {reason}"
                     ) from None
-                log.warning("database not reachable yet (%s); retrying", reason)
+                if now >= next_log:
+                    log.warning("database not reachable yet after %.0fs of %gs (%s); retrying",
+                                now - started, settings.startup_timeout, reason)
+                    next_log = now + _RETRY_LOG_EVERY
                 await asyncio.sleep(1)
     finally:
         await database.dispose()
