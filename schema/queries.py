@@ -56,12 +56,18 @@ class Query(EventQueries):
         viewer = await require_viewer(info)
         if len(ids) > MAX_PAGE_SIZE:
             raise BadUserInput(f"At most {MAX_PAGE_SIZE} IDs at once")
+        # A malformed ID is null in its own place with a BAD_USER_INPUT error at that path (graphql-core
+        # raises an exception found in a list at the item's path); the others are still answered.
+        malformed: dict[str, BadUserInput] = {}
         for global_id in ids:
-            from_global_id(global_id)  # every ID is checked before anything is loaded
+            try:
+                from_global_id(global_id)  # every ID is checked before anything is loaded
+            except BadUserInput as error:
+                malformed[global_id] = error
         # A repeated ID is looked up once; every position still gets its object (the cost counts each).
-        distinct = list(dict.fromkeys(ids))
+        distinct = [global_id for global_id in dict.fromkeys(ids) if global_id not in malformed]
         found = await asyncio.gather(*(_visible_node(info, viewer, global_id) for global_id in distinct))
-        by_id = dict(zip(distinct, found, strict=True))
+        by_id: dict[str, object] = {**dict(zip(distinct, found, strict=True)), **malformed}
         return [by_id[global_id] for global_id in ids]
 
     @strawberry.field(description="A user by ID: the viewer themself, or anyone for an admin; null otherwise.")

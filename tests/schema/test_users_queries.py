@@ -119,3 +119,19 @@ async def test_datetimes_carry_an_offset(client, database):
     viewer = body["data"]["viewer"]
     for value in (viewer["createdAt"], viewer["lastSignInAt"], viewer["sessions"]["edges"][0]["node"]["expiresAt"]):
         assert value.endswith("+00:00")
+
+
+@pytest.mark.parametrize("malformed", MALFORMED_IDS)
+async def test_a_malformed_id_in_nodes_is_null_in_its_own_place_with_an_error_at_that_path(make_client, database,
+                                                                                          malformed):
+    _, token = await signed_in_admin(database)
+    user = await make_user(database)
+    ids = [to_global_id("User", user.id), malformed, to_global_id("User", user.id)]
+    query = "query($ids: [ID!]!) { nodes(ids: $ids) { id ... on User { email } } }"
+    for fast_path in (True, False):  # the execution plans and the standard executor agree
+        async with make_client(graphql_fast_path=fast_path) as client:
+            body = await client.gql(query, {"ids": ids}, token=token)
+        first, missing, again = body["data"]["nodes"]
+        assert first == again == {"id": ids[0], "email": user.email} and missing is None
+        [error] = body["errors"]
+        assert error["path"] == ["nodes", 1] and error["extensions"]["code"] == "BAD_USER_INPUT"
