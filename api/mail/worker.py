@@ -75,12 +75,16 @@ class DeliveryWorker:
                 pass
 
     async def deliver_due(self, now: datetime | None = None) -> int:
-        """One pass: claim what is due, send it, record each outcome. Returns how many were claimed."""
-        async with self.database.sessionmaker.begin() as db:
-            claimed = await outbox.claim(db, lease=self.lease, limit=BATCH, now=now)
-        for message in claimed:
-            await self._deliver(message, now)
-        return len(claimed)
+        """One pass: up to BATCH messages, each claimed just before it is sent, so a lease only ever has
+        one send to cover (a batch under one lease could outlast it on a slow server, and another worker
+        would send its tail again). Returns how many were claimed."""
+        for sent in range(BATCH):
+            async with self.database.sessionmaker.begin() as db:
+                claimed = await outbox.claim(db, lease=self.lease, limit=1, now=now)
+            if not claimed:
+                return sent
+            await self._deliver(claimed[0], now)
+        return BATCH
 
     async def _deliver(self, message: outbox.Claimed, now: datetime | None) -> None:
         try:

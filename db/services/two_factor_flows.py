@@ -145,13 +145,15 @@ class _Refused:
     reason: str  # SIGN_IN_FAILED's details.reason, as at the password step
 
 
-def _refusal(user: User, now: datetime) -> _Refused | None:
+def _refusal(user: User, now: datetime, *, require_verified: bool) -> _Refused | None:
     """The account's own refusal of a sign-in, in the order the password step checks them."""
     if not user.is_active:
         return _Refused(Problem(ErrorCode.ACCOUNT_DISABLED, ACCOUNT_DISABLED), "disabled")
     if user.is_banned_at(now):
         message = auth.ban_message(user.ban_reason, user.ban_expires_at)
         return _Refused(Problem(ErrorCode.ACCOUNT_BANNED, message), "banned")
+    if require_verified and not user.email_verified:
+        return _Refused(Problem(ErrorCode.EMAIL_NOT_VERIFIED, auth.EMAIL_NOT_VERIFIED), "email_not_verified")
     return None
 
 
@@ -184,7 +186,7 @@ async def verify(unit: UnitOfWork, *, policy: AuthPolicy, challenge: str, code: 
         if not await two_factor.use_challenge(db, challenge_id=found.id, now=now):
             raise invalid_code(("input", "challenge"), CHALLENGE_ENDED)
         await db.refresh(user)  # as it is now: deactivated, banned or turned off meanwhile refuses the sign-in
-        refusal = _refusal(user, now)
+        refusal = _refusal(user, now, require_verified=policy.require_email_verification)
         ended = not user.two_factor_enabled or not two_factor.started_with_current_password(found, user)
         if refusal is None and ended:
             raise invalid_code(("input", "challenge"), CHALLENGE_ENDED)
