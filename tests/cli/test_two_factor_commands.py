@@ -28,7 +28,7 @@ async def test_purge_deletes_challenges_that_ended_and_keeps_live_ones(database)
         await db.commit()
     result = run("purge-sessions")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[-1] == "deleted 2 ended two-factor challenge(s)"
+    assert "deleted 2 ended two-factor challenge(s)" in result.stdout.splitlines()
     async with database.sessionmaker() as db:
         assert (await db.scalars(select(TwoFactorChallenge.token_hash))).all() == ["live".ljust(64, "0")]
 
