@@ -24,7 +24,8 @@ async def test_purge_deletes_challenges_that_ended_and_keeps_live_ones(database)
         for name, expires, used in [("live", now + timedelta(minutes=4), None),
                                     ("expired", now - timedelta(seconds=1), None),
                                     ("used", now + timedelta(minutes=4), now)]:
-            db.add(TwoFactorChallenge(token_hash=name.ljust(64, "0"), user_id=user.id, expires_at=expires, used_at=used))
+            db.add(TwoFactorChallenge(token_hash=name.ljust(64, "0"), user_id=user.id, expires_at=expires, used_at=used,
+                                      password_digest="0" * 64))
         await db.commit()
     result = run("purge-sessions")
     assert result.returncode == 0, result.stderr
