@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
 from api import health, metrics
@@ -68,4 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     graphql_http = Route("/graphql", app.state.graphql.handle_http, methods=["GET", "POST"], include_in_schema=False)
     graphql_http.methods.discard("HEAD")  # Starlette adds it to GET routes; /graphql never answered HEAD
     app.router.routes.insert(0, graphql_http)  # matched first: the route nearly every request takes
+    if settings.graphiql_enabled:
+        # A newcomer's first address: `/` leads to GraphiQL (outside production, where it is on).
+        app.add_route("/", lambda _request: RedirectResponse("/graphql"), include_in_schema=False)
     return app

@@ -25,6 +25,7 @@ from strawberry.types.unset import UNSET
 
 from api import metrics
 from api.middleware.request_id import current_request_id
+from api.graphiql import graphiql_html
 from api.policies import context_config
 from api.settings import Settings
 from schema import build_schema
@@ -89,6 +90,10 @@ class GraphQLRouter(StrawberryRouter):
         # with a plain Starlette route. The WebSocket route goes too: the schema has no subscriptions,
         # and a WebSocket would bypass the HTTP-only middleware (body limit, access log).
         self.routes.clear()
+
+    @property
+    def graphql_ide_html(self) -> str:
+        return graphiql_html(self.settings.graphiql_assets_url)
 
     async def handle_http(self, request: Request) -> Response:
         if request.method not in ("GET", "POST"):  # Starlette's route also admits HEAD with GET

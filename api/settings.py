@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     environment: Literal["development", "production"] = "development"
     debug: bool = False
     graphiql: bool | None = None
+    # Where GraphiQL's scripts come from: unpkg.com, or a mirror serving the same paths.
+    graphiql_assets_url: str = "https://unpkg.com"
     introspection: bool | None = None
     # None: the usual development servers' origins outside production (`allowed_origins`), none in it.
     cors_origins: Annotated[list[str] | None, NoDecode] = None
