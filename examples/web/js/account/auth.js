@@ -70,8 +70,13 @@ export function setUpSignedOut(refresh) {
 }
 
 async function done(form, refresh) {
+  if (!(await refresh())) {
+    // The API said yes, yet the next request is anonymous: the browser refused the cookie.
+    showErrors(form, [{ code: "COOKIE_NOT_KEPT", message: "The API signed you in, but this browser did not "
+      + "keep the session cookie: this page and the API are on different sites (see the README's "
+      + "\"Same-site vs cross-site frontends\")." }]);
+    return;
+  }
   form.reset();
-  await refresh();
-  $("#profile-title").focus?.();
   announce($("#account-result"), "You are signed in.");
 }
