@@ -8,7 +8,7 @@ import httpx
 from playwright.async_api import expect
 
 from tests.support.auth import PASSWORD, SIGN_IN
-from tests.support.browser import chromium, pages_server, require_browser
+from tests.support.browser import chromium, pages_server, require_browser, screenshot
 from tests.support.server import running_server
 
 VIEWER = "{ viewer { email } }"
@@ -25,7 +25,7 @@ async def test_sign_up_edit_profile_revoke_a_session_and_sign_out(requires_postg
     ) as server, httpx.Client(base_url=server.base_url, timeout=10) as http:
         api = server.base_url.replace("127.0.0.1", "localhost")  # same site as the page: SameSite=Lax works
         async with chromium(executable) as browser:
-            context = await browser.new_context()
+            context = await browser.new_context(viewport={"width": 1100, "height": 800})
             page = await context.new_page()
             await page.goto(f"{pages.origin()}/?api={api}")
 
@@ -68,6 +68,7 @@ async def test_sign_up_edit_profile_revoke_a_session_and_sign_out(requires_postg
             await page.get_by_role("button", name="Refresh").click()
             await expect(rows).to_have_count(2)
             await expect(page.locator("#sessions-caption")).to_have_text("2 active sessions")
+            await screenshot(page, "account")
             await rows.filter(has_text="python-httpx").get_by_role("button", name="Revoke").click()
             await expect(page.locator("#sessions-result")).to_be_focused()
             await expect(rows).to_have_count(1)

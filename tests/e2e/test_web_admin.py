@@ -15,7 +15,7 @@ from db.services.passwords import hash_password_sync
 from db.services.seed import ADMIN_EMAIL, DEMO_PASSWORD, seed_demo_data
 from db.types import utcnow
 from tests.e2e.test_web_account import api_env
-from tests.support.browser import chromium, pages_server, require_browser
+from tests.support.browser import chromium, pages_server, require_browser, screenshot
 from tests.support.server import running_server
 
 SEEDED = 250
@@ -46,7 +46,7 @@ async def test_an_admin_pages_through_250_users_and_deactivates_one(
     ) as server:
         api = server.base_url.replace("127.0.0.1", "localhost")
         async with chromium(executable) as browser:
-            page = await browser.new_page()
+            page = await browser.new_page(viewport={"width": 1280, "height": 900})
             await page.goto(f"{pages.origin()}/?api={api}")
             sign_in = page.locator("#sign-in-form")
             await sign_in.get_by_label("Email").fill(ADMIN_EMAIL)
@@ -93,6 +93,11 @@ async def test_an_admin_pages_through_250_users_and_deactivates_one(
                 f"{target.email} is deactivated and signed out everywhere.")
             await expect(detail.get_by_role("button", name="Reactivate")).to_be_visible()
             await expect(rows).to_contain_text("deactivated")
+            await filters.get_by_label("Search").fill("")
+            await filters.get_by_label("Per page").select_option("20")
+            await filters.get_by_role("button", name="Show users").click()
+            await expect(caption).to_have_text(f"Page 1: users 1–20 of {total}")
+            await screenshot(page, "admin")
 
     async with database.sessionmaker() as db:
         user = await db.get(User, target.id)

@@ -4,6 +4,7 @@ served from their own origin (examples/web/serve.py in a thread), cross-origin t
 from __future__ import annotations
 
 import importlib.util
+import os
 import shutil
 import threading
 from collections.abc import AsyncIterator, Iterator
@@ -70,3 +71,11 @@ def pages_server() -> Iterator[Pages]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+async def screenshot(page, name: str) -> None:
+    """With SCREENSHOTS_DIR set, save the whole page there as `name`.png (how docs/screenshots/ is made)."""
+    folder = os.environ.get("SCREENSHOTS_DIR")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        await page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)

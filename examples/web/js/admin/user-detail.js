@@ -62,7 +62,7 @@ function render(user) {
 
   const form = $("#detail-form");
   const who = user.email;
-  $("#detail-actions").replaceChildren(
+  $("#detail-actions").replaceChildren(...[
     user.isActive
       ? actionButton("Deactivate", form, () => act(UPDATE, { input: { isActive: false } }, `${who} is deactivated and signed out everywhere.`), { class: "danger" })
       : actionButton("Reactivate", form, () => act(UPDATE, { input: { isActive: true } }, `${who} is active again.`)),
@@ -74,7 +74,7 @@ function render(user) {
       if (!confirm(`Delete ${who} and all their sessions? This cannot be undone.`)) return null;
       return act(DELETE, {}, `${who} is deleted.`);
     }, { class: "danger" }),
-  );
+  ].filter(Boolean));
 
   $("#detail-sessions").replaceChildren(...user.sessions.edges.map(({ node }) => el("tr", {},
     el("td", {}, node.userAgent ?? "unknown", node.isImpersonation ? el("span", { class: "badge warn" }, "impersonation") : null),
