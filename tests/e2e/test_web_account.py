@@ -8,14 +8,10 @@ import httpx
 from playwright.async_api import expect
 
 from tests.support.auth import PASSWORD, SIGN_IN
-from tests.support.browser import chromium, pages_server, require_browser, screenshot
+from tests.support.browser import api_env, chromium, pages_server, require_browser, screenshot
 from tests.support.server import running_server
 
 VIEWER = "{ viewer { email } }"
-
-
-def api_env(database_url: str, *origins: str, **settings: str) -> dict[str, str]:
-    return {"DATABASE_URL": database_url, "CORS_ORIGINS": ",".join(origins), **settings}
 
 
 async def test_sign_up_edit_profile_revoke_a_session_and_sign_out(requires_postgres, database_url, tmp_path, settings):

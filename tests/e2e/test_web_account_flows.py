@@ -7,9 +7,8 @@ from __future__ import annotations
 import pyotp
 from playwright.async_api import expect
 
-from tests.e2e.test_web_account import api_env
 from tests.support.auth import PASSWORD
-from tests.support.browser import chromium, pages_server, require_browser
+from tests.support.browser import api_env, chromium, pages_server, require_browser
 from tests.support.server import running_server
 
 NEW_PASSWORD = "purple elephant dancing quietly"
@@ -73,6 +72,22 @@ async def test_verify_two_factor_and_reset_through_the_page(requires_postgres, d
             await expect(codes).to_have_count(10)
             recovery = await codes.all_inner_texts()
             await expect(page.locator("#two-factor-status")).to_contain_text("On")
+
+            # A password change, and the security activity that lists it.
+            change = page.locator("#password-form")
+            await change.get_by_label("Current password").fill("not the password")
+            await change.get_by_label("New password").fill(NEW_PASSWORD)
+            await change.get_by_role("button", name="Change password").click()
+            await expect(change.get_by_label("Current password")).to_be_focused()
+            await expect(change.locator(".errors")).to_contain_text("INVALID_CREDENTIALS")
+            await change.get_by_label("Current password").fill(PASSWORD)
+            await change.get_by_role("button", name="Change password").click()
+            await expect(page.locator("#password-result")).to_have_text("Your password is changed.")
+            await expect(page.locator("#events-list li").first).to_contain_text("PASSWORD_CHANGED")
+            await change.get_by_label("Current password").fill(NEW_PASSWORD)
+            await change.get_by_label("New password").fill(PASSWORD)
+            await change.get_by_role("button", name="Change password").click()
+            await expect(page.locator("#password-result")).to_have_text("Your password is changed.")
 
             # Signing in takes two steps now.
             await page.get_by_role("button", name="Sign out", exact=True).click()

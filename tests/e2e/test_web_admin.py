@@ -4,37 +4,24 @@ one and deactivates them."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from playwright.async_api import expect
 from sqlalchemy import func, select
 
-from api.policies import password_hashing
 from db.models import Session, User
-from db.services.passwords import hash_password_sync
-from db.services.seed import ADMIN_EMAIL, DEMO_PASSWORD, seed_demo_data
+from db.services.seed import ADMIN_EMAIL, DEMO_PASSWORD
 from db.types import utcnow
-from tests.e2e.test_web_account import api_env
-from tests.support.browser import chromium, pages_server, require_browser, screenshot
+from tests.support.browser import api_env, chromium, pages_server, require_browser, screenshot
+from tests.support.seeding import seed
 from tests.support.server import running_server
 
 SEEDED = 250
-
-
-async def seed(database, settings) -> None:
-    async with database.sessionmaker() as db:
-        await seed_demo_data(
-            db, users=SEEDED, sessions_per_user=1, session_ttl=timedelta(days=30),
-            password_hash=hash_password_sync(DEMO_PASSWORD, password_hashing(settings).params),
-        )
-        await db.commit()
 
 
 async def test_an_admin_pages_through_250_users_and_deactivates_one(
     requires_postgres, database_url, database, settings, tmp_path
 ):
     executable = require_browser()
-    await seed(database, settings)
+    await seed(database, settings, SEEDED)
     async with database.sessionmaker() as db:
         total = await db.scalar(select(func.count()).select_from(User))
         target = await db.scalar(select(User).where(User.is_active, User.email != ADMIN_EMAIL)

@@ -6,17 +6,16 @@ from __future__ import annotations
 
 from playwright.async_api import expect
 
-from tests.e2e.test_web_account import api_env
-from tests.e2e.test_web_admin import seed
 from db.services.seed import ADMIN_EMAIL, DEMO_PASSWORD
 from tests.support.auth import PASSWORD
-from tests.support.browser import chromium, pages_server, require_browser
+from tests.support.browser import api_env, chromium, pages_server, require_browser
+from tests.support.seeding import seed
 from tests.support.server import running_server
 
 
 async def test_admin_actions_through_the_console(requires_postgres, database_url, database, settings, tmp_path):
     executable = require_browser()
-    await seed(database, settings)
+    await seed(database, settings, 2)
     with pages_server() as pages, running_server(
         api_env(database_url, pages.origin()), "--no-migrate", tmp_path=tmp_path
     ) as server:

@@ -8,9 +8,8 @@ from __future__ import annotations
 import httpx
 from playwright.async_api import expect
 
-from tests.e2e.test_web_account import api_env
 from tests.support.auth import PASSWORD, SIGN_UP
-from tests.support.browser import chromium, pages_server, require_browser
+from tests.support.browser import api_env, chromium, pages_server, require_browser
 from tests.support.server import running_server
 
 
@@ -42,6 +41,9 @@ async def test_cors_and_the_session_cookie_across_origins(requires_postgres, dat
             await expect(page.locator("#who")).to_have_text("Signed in as Ann <ann@example.com>")
             await expect(page.locator("#sessions-caption")).to_have_text("2 active sessions")  # sign-up's too
             await expect(page.locator("#sessions-body tr", has_text="this device")).to_contain_text("Chrome")
+            await page.get_by_role("button", name="Sign out everywhere else").click()
+            await expect(page.locator("#sessions-result")).to_have_text("Signed out 1 other session.")
+            await expect(page.locator("#sessions-caption")).to_have_text("1 active session")
             await context.close()
 
             # An origin missing from CORS_ORIGINS: the browser withholds the answer; the page says why.

@@ -27,13 +27,16 @@ def chromium_path() -> str | None:
 
 def require_browser() -> str:
     """The Chromium binary, or skip saying what is missing and how to get it."""
-    if importlib.util.find_spec("playwright") is None:
-        pytest.skip("needs Playwright for Python: uv sync (it is a dev dependency)")
     path = chromium_path()
     if path is None:
         pytest.skip("needs Chromium: apt-get install -y chromium (.ci/run installs it; Playwright's own "
                     "browser download is not used)")
     return path
+
+
+def api_env(database_url: str, *origins: str, **settings: str) -> dict[str, str]:
+    """The API's environment for pages served from `origins` (its CORS_ORIGINS)."""
+    return {"DATABASE_URL": database_url, "CORS_ORIGINS": ",".join(origins), **settings}
 
 
 @asynccontextmanager
