@@ -80,6 +80,14 @@ async def test_an_admin_pages_through_250_users_and_deactivates_one(
                 f"{target.email} is deactivated and signed out everywhere.")
             await expect(detail.get_by_role("button", name="Reactivate")).to_be_visible()
             await expect(rows).to_contain_text("deactivated")
+            # The filters: only deactivated users, the new one among them.
+            await filters.get_by_label("Search").fill("")
+            await filters.get_by_label("Active").select_option("false")
+            await filters.get_by_role("button", name="Show users").click()
+            await expect(rows.get_by_role("link", name=target.email)).to_be_visible()
+            for status in await rows.locator("td:nth-child(4)").all_inner_texts():
+                assert status.startswith("deactivated"), status
+            await filters.get_by_label("Active").select_option("")
             await filters.get_by_label("Search").fill("")
             await filters.get_by_label("Per page").select_option("20")
             await filters.get_by_role("button", name="Show users").click()
