@@ -1,6 +1,7 @@
 """The example account page's link and two-factor flows in headless Chromium against the real `usergraph
 serve` on PostgreSQL, with its mail delivered to a real SMTP server: the verification link, two-factor
-set-up (QR code, recovery codes), the two-step sign-in, the forgotten password and its reset link."""
+set-up (QR code, recovery codes), the two-step sign-in, a password change, the forgotten password and its
+reset link; with REQUIRE_EMAIL_VERIFICATION, the refused sign-in that offers the link again."""
 
 from __future__ import annotations
 
@@ -111,3 +112,42 @@ async def test_verify_two_factor_and_reset_through_the_page(requires_postgres, d
             await expect(page.locator("#reset-result")).to_contain_text("Your password is set")
             await page.get_by_role("link", name="Sign in").click()
             await sign_in(page, NEW_PASSWORD, recovery[1])
+
+
+async def test_an_unverified_account_is_told_and_can_ask_for_the_link_again(
+    requires_postgres, database_url, tmp_path, smtp_server
+):
+    executable = require_browser()
+    inbox = smtp_server.inbox
+    with pages_server() as pages, running_server(
+        api_env(database_url, pages.origin(), SMTP_URL=smtp_server.url, MAIL_BACKEND="smtp",
+                REQUIRE_EMAIL_VERIFICATION="true"),
+        "--no-migrate", tmp_path=tmp_path,
+    ) as server:
+        api = server.base_url.replace("127.0.0.1", "localhost")
+        async with chromium(executable) as browser:
+            page = await browser.new_page()
+            await page.goto(f"{pages.origin()}/?api={api}")
+            sign_up = page.locator("#sign-up-form")
+            await sign_up.get_by_label("Name").fill("Ann")
+            await sign_up.get_by_label("Email").fill(EMAIL)
+            await sign_up.get_by_label("Password").fill(PASSWORD)
+            await sign_up.get_by_role("button", name="Sign up").click()
+            await expect(page.locator("#signed-out-result")).to_contain_text("follow the link we emailed you")
+
+            form = page.locator("#sign-in-form")
+            await form.get_by_label("Email").fill(EMAIL)
+            await form.get_by_label("Password").fill(PASSWORD)
+            await form.get_by_role("button", name="Sign in").click()
+            await expect(form.locator(".errors")).to_contain_text("EMAIL_NOT_VERIFIED")
+            await form.get_by_role("button", name="Send the verification link again").click()
+            await expect(page.locator("#signed-out-result")).to_have_text(f"A new verification link is on its way to {EMAIL}.")
+
+            token = await inbox.token(EMAIL, "Verify", "/verify-email", nth=2)
+            await page.goto(f"{pages.origin()}/verify-email?token={token}")
+            await expect(page.locator("#link-message")).to_contain_text(f"{EMAIL} is verified")
+            await page.get_by_role("link", name="Go to your account").click()
+            await form.get_by_label("Email").fill(EMAIL)
+            await form.get_by_label("Password").fill(PASSWORD)
+            await form.get_by_role("button", name="Sign in").click()
+            await expect(page.locator("#who")).to_have_text(f"Signed in as Ann <{EMAIL}>")

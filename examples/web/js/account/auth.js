@@ -1,6 +1,6 @@
 // Signed out: sign in (with the second step when the account has two-factor on), sign up, forgot password.
 import { mutate } from "../api.js";
-import { $, announce, onSubmit, show, showErrors } from "../ui.js";
+import { $, actionButton, announce, onSubmit, show, showErrors } from "../ui.js";
 
 const SIGN_IN = `mutation SignIn($input: SignInInput!) {
   signIn(input: $input) { token twoFactorChallenge errors { field message code } }
@@ -10,6 +10,9 @@ const VERIFY_TWO_FACTOR = `mutation VerifyTwoFactor($input: VerifyTwoFactorInput
 }`;
 const SIGN_UP = `mutation SignUp($input: SignUpInput!) {
   signUp(input: $input) { token user { id } errors { field message code } }
+}`;
+const RESEND = `mutation ResendVerification($email: String) {
+  requestEmailVerification(email: $email) { ok errors { field message code } }
 }`;
 const REQUEST_RESET = `mutation RequestPasswordReset($input: RequestPasswordResetInput!) {
   requestPasswordReset(input: $input) { ok errors { field message code } }
@@ -32,6 +35,15 @@ export function setUpSignedOut(refresh) {
       return payload;
     }
     if (payload.token) await done(signInForm, refresh);
+    if (payload.errors.some((error) => error.code === "EMAIL_NOT_VERIFIED")) {
+      showErrors(signInForm, payload.errors);
+      $(".errors", signInForm).append(actionButton("Send the verification link again", signInForm, async () => {
+        const resent = await mutate(RESEND, { email });
+        if (resent.ok) announce($("#signed-out-result"), `A new verification link is on its way to ${email}.`);
+        return resent;
+      }));
+      return null;
+    }
     return payload;
   });
 
