@@ -40,7 +40,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=3000)
     args = parser.parse_args()
     server = make_server(args.host, args.port)
-    print(f"serving {ROOT} on http://localhost:{args.port}/ (admin console: /admin)")
+    print(f"serving {ROOT} on http://localhost:{args.port}/ (admin console: /admin)", flush=True)
     server.serve_forever()
 
 
