@@ -77,6 +77,7 @@ async def test_admin_actions_through_the_console(requires_postgres, database_url
 
             page.once("dialog", lambda dialog: dialog.accept())
             await detail.get_by_role("button", name="Delete").click()
-            await expect(page.locator("#users-caption")).to_have_text("bo@example.com is deleted.")
+            await expect(page.locator("#users-result")).to_have_text("bo@example.com is deleted.")
+            await expect(page.locator("#users-caption")).to_have_text("Page 1: users 1–2 of 2")
             await expect(detail).to_be_hidden()
             assert await context.cookies(api) == [admin_cookie]

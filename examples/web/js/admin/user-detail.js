@@ -35,14 +35,13 @@ export async function openUser(id) {
 /** Run an admin mutation on the open user; on success reload them and the list, and say what happened. */
 async function act(mutation, variables, message) {
   const payload = await mutate(mutation, { id: current.id, ...variables });
-  if (!payload.errors.length) {
-    changed();
-    if (mutation === DELETE) {
-      show($("#user-detail"), false);
-      announce($("#users-caption"), message);
-      return payload;
-    }
-    await openUser(current.id);
+  if (payload.errors.length) return payload;
+  if (mutation === DELETE) {
+    show($("#user-detail"), false);
+    await changed();
+    announce($("#users-result"), message);
+  } else {
+    await Promise.all([changed(), openUser(current.id)]);
     announce($("#detail-result"), message);
   }
   return payload;
