@@ -59,6 +59,7 @@ def two_factor_policy(settings: Settings) -> TwoFactorPolicy:
 def context_config(settings: Settings, hooks: Hooks = Hooks()) -> ContextConfig:
     return ContextConfig(
         auth=auth_policy(settings), cookie_name=settings.cookie_name, secure_cookies=not settings.debug, hooks=hooks,
+        cookie_samesite=settings.cookie_samesite,
         email_flows=email_flow_policy(settings),
     )
 

@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     session_ttl_days: float = Field(30.0, gt=0)
     session_refresh_after_hours: float = Field(24.0, ge=0)
     cookie_name: str = "usergraph_session"
+    # `none` for a frontend on another site (README "Same-site vs cross-site frontends"); such a cookie
+    # is always Secure, DEBUG or not: browsers drop SameSite=None without it, and accept Secure on localhost.
+    cookie_samesite: Literal["lax", "strict", "none"] = "lax"
     # Failed password checks in a window: strict per email and client IP, a ceiling per email from all
     # IPs (so guesses from elsewhere cannot lock the owner out quickly), and per IP across emails.
     sign_in_max_failures_per_email_and_ip: int = Field(5, ge=1)
@@ -70,6 +73,11 @@ class Settings(BaseSettings):
     # burst of sign-ins does not stall every other request; more than the cores only slows each hash.
     # Unset: the CPU count minus one, at least 1 (`hashing_concurrency`).
     password_hashing_concurrency: int | None = Field(None, ge=1)
+
+    @field_validator("cookie_samesite", mode="before")
+    @classmethod
+    def _lower_samesite(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("cors_origins", mode="before")
     @classmethod

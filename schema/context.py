@@ -8,6 +8,7 @@ import uuid
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.fastapi import BaseContext
@@ -53,6 +54,7 @@ class ContextConfig:
     auth: AuthPolicy
     cookie_name: str = "usergraph_session"
     secure_cookies: bool = True  # off only in DEBUG, for plain-HTTP development
+    cookie_samesite: Literal["lax", "strict", "none"] = "lax"
     hooks: Hooks = Hooks()
     email_flows: EmailFlowPolicy = DEFAULT_EMAIL_FLOWS
 
@@ -155,7 +157,10 @@ class Context(BaseContext):
 
     def _cookie_attributes(self) -> dict[str, object]:
         # The same on setting and deleting, or the browser keeps a second cookie.
-        return {"path": "/", "secure": self.config.secure_cookies, "httponly": True, "samesite": "lax"}
+        samesite = self.config.cookie_samesite
+        # Browsers drop SameSite=None without Secure (and take Secure cookies from http://localhost).
+        secure = self.config.secure_cookies or samesite == "none"
+        return {"path": "/", "secure": secure, "httponly": True, "samesite": samesite}
 
     def _cookie_allowed(self) -> bool:
         request = self.request
