@@ -17,8 +17,10 @@ from sqlalchemy.orm import aliased
 
 from db.models import Role, User
 from db.services import events, users
+from db.services.email_flows import notify_email_changed, notify_password_changed
 from db.services.errors import ErrorCode, Problem, Rejected
 from db.services.events import EventType
+from db.services.mail_messages import MailPolicy
 from db.services.origin import SYSTEM, Actor, Client
 from db.services.passwords import PasswordHashing
 from db.types import utcnow
@@ -83,6 +85,7 @@ async def update_user(
     email_verified: bool | None = None,
     password: str | None = None,
     passwords: PasswordHashing | None = None,
+    mail: MailPolicy,
     field_prefix: tuple[str, ...] = ("input",),
     actor: Actor = SYSTEM,
     client: Client = Client(),
@@ -90,7 +93,9 @@ async def update_user(
     """Change any of a user's fields; None leaves a field as it is and an empty `image` clears it.
 
     Every field is checked before anything is written; a new password or deactivation revokes all
-    of the user's sessions. Raises `Rejected` with every problem found.
+    of the user's sessions. A new password or address gets the notices the user's own change would
+    (`mail`): the password's to the account's address, the address's to the old one. Raises `Rejected`
+    with every problem found.
     """
     async with unit.db() as db:
         user = await _get_user(db, user_id, ("id",))
@@ -142,12 +147,19 @@ async def update_user(
     if not values:
         return user
     old_role = user.role
+    # Another address, not the same one in another case (which signs in as before, and is a profile edit).
+    moved_from = user.email if values.get("email_key", user.email_key) != user.email_key else None
     async with unit.db() as db:
         updated = await _write_user_changes(
             db, user=user, values=values, role=role, is_active=is_active,
             new_password=password is not None, field_prefix=field_prefix,
         )
-        await _record_user_changes(db, updated, values, old_role=old_role, actor=actor, client=client)
+        await _record_user_changes(db, updated, values, old_role=old_role, moved_from=moved_from, actor=actor,
+                                   client=client)
+        if password is not None:
+            await notify_password_changed(db, mail, updated, how="set by an administrator")
+        if moved_from is not None:
+            await notify_email_changed(db, mail, updated, old_email=moved_from, how="changed by an administrator")
         return updated
 
 
@@ -157,9 +169,18 @@ _FIELD_NAMES = {"email": "email", "name": "name", "image": "image", "is_active":
 
 
 async def _record_user_changes(
-    db: AsyncSession, user: User, values: dict[str, object], *, old_role: Role, actor: Actor, client: Client
+    db: AsyncSession,
+    user: User,
+    values: dict[str, object],
+    *,
+    old_role: Role,
+    moved_from: str | None,
+    actor: Actor,
+    client: Client,
 ) -> None:
-    """The update's events: ROLE_CHANGED, PASSWORD_CHANGED and USER_UPDATED (the other fields, by name)."""
+    """The update's events: ROLE_CHANGED, PASSWORD_CHANGED, EMAIL_CHANGED (the account moved to another
+    address; the email snapshot is the new one, as confirmEmailChange records it) and USER_UPDATED (the
+    other fields, by name; a change of the email's case only is one of them)."""
     actor = events.towards(actor, user.id)
     common = {"user_id": user.id, "email": user.email, "actor": actor, "client": client}
     if "role" in values and values["role"] != old_role:
@@ -167,7 +188,10 @@ async def _record_user_changes(
                             details={"from": Role(old_role).value, "to": Role(values["role"]).value})
     if "password_hash" in values:
         await events.record(db, EventType.PASSWORD_CHANGED, **common)
-    fields = [name for column, name in _FIELD_NAMES.items() if column in values]
+    if moved_from is not None:
+        await events.record(db, EventType.EMAIL_CHANGED, **common, details={"old_email": moved_from})
+    fields = [name for column, name in _FIELD_NAMES.items()
+              if column in values and not (column == "email" and moved_from is not None)]
     if fields:
         await events.record(db, EventType.USER_UPDATED, **common, details={"fields": fields})
 

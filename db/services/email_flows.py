@@ -17,15 +17,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Attempt, User
-from db.services import auth, events, link_tokens, outbox, rate_limit
+from db.services import auth, events, link_tokens, rate_limit, two_factor_flows
 from db.services.errors import ErrorCode, Problem, Rejected
 from db.services.events import EventType
 from db.services.link_tokens import Purpose
-from db.services.mail_messages import Kind, MailPolicy, render
+from db.services.mail_messages import Kind, MailPolicy, queue
 from db.services.origin import ANONYMOUS, Actor, Client
 from db.services.passwords import PasswordHashing
 from db.services.rate_limit import Action, Limit, Scope
 from db.services.sessions import revoke_sessions
+from db.services.two_factor_notices import DisabledBy
 from db.services.users import EMAIL_TAKEN, find_by_email
 from db.services.validation import check_password_length, email_key, normalize_email
 from db.types import utcnow
@@ -121,10 +122,10 @@ async def request_password_reset(
         if not mail_allowed:
             return
         token = await link_tokens.issue(db, user=user, purpose=Purpose.RESET_PASSWORD, ttl=policy.reset_ttl, now=now)
-        await outbox.enqueue(db, render(
-            policy.mail, Kind.RESET_PASSWORD, to=user.email, now=now, email=user.email,
+        await queue(
+            db, policy.mail, Kind.RESET_PASSWORD, to=user.email, now=now, email=user.email,
             link=policy.mail.link(RESET_PATH, token), valid_for=_valid_for(policy.reset_ttl),
-        ), now=now)
+        )
 
 
 async def reset_password(
@@ -169,15 +170,23 @@ async def reset_password(
         await db.flush()
         await revoke_sessions(db, user_id=user.id)
         await link_tokens.retire_all(db, user_id=user.id, now=now)
-        await turn_two_factor_off_if_address_was_unproven(db, user, proven_before=proven_before)
+        await turn_two_factor_off_if_address_was_unproven(db, policy.mail, user, proven_before=proven_before,
+                                                          client=client, now=now)
         await events.record(db, EventType.PASSWORD_RESET, user_id=user.id, email=user.email,
                             actor=Actor.user(user.id), client=client)
-        await _notify_password_changed(db, policy, user, how="reset with a link sent to this address", now=now)
+        await notify_password_changed(db, policy.mail, user, how="reset with a link sent to this address", now=now)
 
 
-async def turn_two_factor_off_if_address_was_unproven(db: AsyncSession, user: User, *, proven_before: bool) -> None:
-    """CONTRACT.md: a reset of a never-verified address also turns two-factor off (whoever set it up
-    never proved the address). The two-factor work fills this in; until then there is nothing to turn off."""
+async def turn_two_factor_off_if_address_was_unproven(
+    db: AsyncSession, mail: MailPolicy, user: User, *, proven_before: bool, client: Client, now: datetime
+) -> None:
+    """CONTRACT.md: a reset of a never-verified address also turns two-factor off, as the user through the
+    link (whoever set it up never proved the address; the link just did). A reset of a verified address
+    leaves it on: the next sign-in still asks for a code."""
+    if proven_before or not user.two_factor_enabled:
+        return
+    await two_factor_flows.turned_off(db, mail, user=user, actor=Actor.user(user.id), client=client,
+                                      by=DisabledBy.PASSWORD_RESET, now=now)
 
 
 # --- email verification -----------------------------------------------------------------------------------
@@ -251,10 +260,10 @@ async def request_email_verification(
 
 async def _send_verification(db: AsyncSession, policy: EmailFlowPolicy, user: User, *, now: datetime) -> None:
     token = await link_tokens.issue(db, user=user, purpose=Purpose.VERIFY_EMAIL, ttl=policy.verification_ttl, now=now)
-    await outbox.enqueue(db, render(
-        policy.mail, Kind.VERIFY_EMAIL, to=user.email, now=now, name=user.name, email=user.email,
+    await queue(
+        db, policy.mail, Kind.VERIFY_EMAIL, to=user.email, now=now, name=user.name, email=user.email,
         link=policy.mail.link(VERIFY_PATH, token), valid_for=_valid_for(policy.verification_ttl),
-    ), now=now)
+    )
 
 
 async def verify_email(
@@ -315,16 +324,16 @@ async def request_email_change(
         await link_tokens.retire_all(db, user_id=user.id, purpose=Purpose.CHANGE_EMAIL, now=now)
         token = await link_tokens.issue(db, user=user, purpose=Purpose.CHANGE_EMAIL, ttl=policy.change_ttl,
                                         new_email=normalized, now=now)
-        await outbox.enqueue(db, render(
-            policy.mail, Kind.CONFIRM_EMAIL_CHANGE, to=normalized, now=now, name=user.name, new_email=normalized,
-            link=policy.mail.link(CONFIRM_PATH, token), valid_for=_valid_for(policy.change_ttl),
-        ), now=now)
-        await outbox.enqueue(db, render(
-            policy.mail, Kind.EMAIL_CHANGE_REQUESTED, to=user.email, now=now, name=user.name, email=user.email,
-            new_email=normalized,
-        ), now=now)
         await events.record(db, EventType.EMAIL_CHANGE_REQUESTED, user_id=user.id, email=user.email,
                             actor=Actor.user(user.id), client=client, details={"new_email": normalized})
+        await queue(
+            db, policy.mail, Kind.CONFIRM_EMAIL_CHANGE, to=normalized, now=now, name=user.name, new_email=normalized,
+            link=policy.mail.link(CONFIRM_PATH, token), valid_for=_valid_for(policy.change_ttl),
+        )
+        await queue(
+            db, policy.mail, Kind.EMAIL_CHANGE_REQUESTED, to=user.email, now=now, name=user.name, email=user.email,
+            new_email=normalized,
+        )
 
 
 async def confirm_email_change(
@@ -356,10 +365,8 @@ async def confirm_email_change(
         await link_tokens.retire_all(db, user_id=user.id, now=now)
         await events.record(db, EventType.EMAIL_CHANGED, user_id=user.id, email=new_email,
                             actor=Actor.user(user.id), client=client, details={"old_email": old_email})
-        await outbox.enqueue(db, render(
-            policy.mail, Kind.EMAIL_CHANGED, to=old_email, now=now, name=user.name, email=old_email,
-            new_email=new_email,
-        ), now=now)
+        await notify_email_changed(db, policy.mail, user, old_email=old_email,
+                                   how="changed with a link sent to the new address", now=now)
         return user
 
 
@@ -385,16 +392,23 @@ async def change_password(
     )
     async with unit.db() as db:
         await link_tokens.retire_all(db, user_id=user.id)
-        await _notify_password_changed(db, policy, user, how="changed")
+        await notify_password_changed(db, policy.mail, user, how="changed")
     return user
 
 
-async def _notify_password_changed(
-    db: AsyncSession, policy: EmailFlowPolicy, user: User, *, how: str, now: datetime | None = None
+async def notify_password_changed(
+    db: AsyncSession, mail: MailPolicy, user: User, *, how: str, now: datetime | None = None
 ) -> None:
-    await outbox.enqueue(db, render(
-        policy.mail, Kind.PASSWORD_CHANGED, to=user.email, now=now, name=user.name, email=user.email, how=how,
-    ), now=now)
+    """To the account's address, without any link: its password was `how` ("changed", "reset ...")."""
+    await queue(db, mail, Kind.PASSWORD_CHANGED, to=user.email, now=now, name=user.name, email=user.email, how=how)
+
+
+async def notify_email_changed(
+    db: AsyncSession, mail: MailPolicy, user: User, *, old_email: str, how: str, now: datetime | None = None
+) -> None:
+    """To the old address, without any link: the account's email was `how` and is now `user.email`."""
+    await queue(db, mail, Kind.EMAIL_CHANGED, to=old_email, now=now, name=user.name, email=old_email,
+                new_email=user.email, how=how)
 
 
 # What a context gets when the app does not say (tests building one by hand): development defaults.

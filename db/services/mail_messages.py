@@ -1,5 +1,6 @@
-"""The messages the email flows send, rendered from the Jinja2 templates in `mail_templates/`: a plain-text
-part (a link alone on its line), an HTML part, a subject naming the app, and a stable Message-ID."""
+"""The messages the email flows and the security notices send, rendered from the Jinja2 templates in
+`mail_templates/`: a plain-text part (a link alone on its line), an HTML part, a subject naming the app,
+and a stable Message-ID. `queue` stores one in the outbox, in the caller's transaction."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.services.outbox import Mail
+from db.services.outbox import Mail, enqueue
 from db.types import utcnow
 
 _templates = Environment(
@@ -46,6 +48,10 @@ class Kind(StrEnum):
     PASSWORD_CHANGED = "password_changed"
     EMAIL_CHANGE_REQUESTED = "email_change_requested"
     EMAIL_CHANGED = "email_changed"
+    TWO_FACTOR_ENABLED = "two_factor_enabled"
+    TWO_FACTOR_DISABLED = "two_factor_disabled"
+    RECOVERY_CODES_REGENERATED = "recovery_codes_regenerated"
+    RECOVERY_CODE_USED = "recovery_code_used"
     TEST = "test"
 
 
@@ -56,6 +62,10 @@ SUBJECTS = {
     Kind.PASSWORD_CHANGED: "Your {app} password was changed",
     Kind.EMAIL_CHANGE_REQUESTED: "A change of your {app} email address was requested",
     Kind.EMAIL_CHANGED: "Your {app} email address was changed",
+    Kind.TWO_FACTOR_ENABLED: "Two-factor sign-in is on for your {app} account",
+    Kind.TWO_FACTOR_DISABLED: "Two-factor sign-in is off for your {app} account",
+    Kind.RECOVERY_CODES_REGENERATED: "New recovery codes for your {app} account",
+    Kind.RECOVERY_CODE_USED: "A recovery code was used to sign in to your {app} account",
     Kind.TEST: "{app} test message",
 }
 
@@ -82,6 +92,14 @@ def render(policy: MailPolicy, kind: Kind, *, to: str, now: datetime | None = No
     return Mail(
         message_id=message["Message-ID"], sender=sender, recipient=to, subject=subject, content=message.as_string(),
     )
+
+
+async def queue(
+    db: AsyncSession, policy: MailPolicy, kind: Kind, *, to: str, now: datetime | None = None, **values: object
+) -> None:
+    """Render a message and store it in the outbox in the caller's transaction: it goes out only if that
+    transaction commits."""
+    await enqueue(db, render(policy, kind, to=to, now=now, **values), now=now)
 
 
 def _domain(address: str) -> str:

@@ -15,10 +15,12 @@ from db.services import auth, events, rate_limit, totp, two_factor
 from db.services.auth import ACCOUNT_DISABLED, AuthPolicy, SignedIn
 from db.services.errors import ErrorCode, Problem, Rejected
 from db.services.events import EventType
+from db.services.mail_messages import MailPolicy
 from db.services.origin import ANONYMOUS, Actor, Client
 from db.services.sessions import revoke_sessions
 from db.services.two_factor import ALREADY_ON, NOT_ON, NOT_STARTED, CodeKind, invalid_code
 from db.services.two_factor_notices import (
+    DisabledBy,
     notify_recovery_code_used,
     notify_recovery_codes_regenerated,
     notify_two_factor_disabled,
@@ -56,7 +58,9 @@ async def begin_setup(unit: UnitOfWork, *, policy: AuthPolicy, user: User, passw
     return TwoFactorSetup(secret, uri, totp.qr_code_svg(uri))
 
 
-async def confirm_setup(unit: UnitOfWork, *, policy: AuthPolicy, user: User, code: str, client: Client) -> list[str]:
+async def confirm_setup(
+    unit: UnitOfWork, *, policy: AuthPolicy, mail: MailPolicy, user: User, code: str, client: Client
+) -> list[str]:
     """Two-factor on, with a current code of the pending secret; returns the recovery codes (shown once).
     Wrong codes count toward the sign-in limits as elsewhere (a stolen session cannot guess its way to
     turning on a set-up its owner abandoned)."""
@@ -83,12 +87,12 @@ async def confirm_setup(unit: UnitOfWork, *, policy: AuthPolicy, user: User, cod
         codes = await two_factor.replace_recovery_codes(db, user_id=user.id, now=now)
         await events.record(db, EventType.TWO_FACTOR_ENABLED, user_id=user.id, email=user.email,
                             actor=Actor.user(user.id), client=client)
-        await notify_two_factor_enabled(db, user=user, client=client)
+        await notify_two_factor_enabled(db, mail, user=user)
     return codes
 
 
 async def regenerate_recovery_codes(
-    unit: UnitOfWork, *, policy: AuthPolicy, user: User, password: str, client: Client,
+    unit: UnitOfWork, *, policy: AuthPolicy, mail: MailPolicy, user: User, password: str, client: Client,
 ) -> list[str]:
     if not user.two_factor_enabled:
         raise _refuse(ErrorCode.INVALID_INPUT, NOT_ON)
@@ -97,11 +101,13 @@ async def regenerate_recovery_codes(
         codes = await two_factor.replace_recovery_codes(db, user_id=user.id, now=policy.two_factor.clock())
         await events.record(db, EventType.RECOVERY_CODES_REGENERATED, user_id=user.id, email=user.email,
                             actor=Actor.user(user.id), client=client)
-        await notify_recovery_codes_regenerated(db, user=user, client=client)
+        await notify_recovery_codes_regenerated(db, mail, user=user)
     return codes
 
 
-async def disable(unit: UnitOfWork, *, policy: AuthPolicy, user: User, password: str, code: str, client: Client) -> User:
+async def disable(
+    unit: UnitOfWork, *, policy: AuthPolicy, mail: MailPolicy, user: User, password: str, code: str, client: Client
+) -> User:
     """Two-factor off, with the password and a current code or an unused recovery code."""
     if not user.two_factor_enabled:
         raise _refuse(ErrorCode.INVALID_INPUT, NOT_ON)
@@ -113,11 +119,14 @@ async def disable(unit: UnitOfWork, *, policy: AuthPolicy, user: User, password:
     )
     reservation.take_back()
     async with unit.db() as db:
-        await _turned_off(db, user=user, actor=Actor.user(user.id), client=client, now=now)
+        await turned_off(db, mail, user=user, actor=Actor.user(user.id), client=client, by=DisabledBy.SELF, now=now)
     return user
 
 
-async def reset(db: AsyncSession, *, admin: User, user_id: uuid.UUID | None, client: Client, now: datetime | None = None) -> User:
+async def reset(
+    db: AsyncSession, *, mail: MailPolicy, admin: User, user_id: uuid.UUID | None, client: Client,
+    now: datetime | None = None,
+) -> User:
     """An admin turns a user's two-factor off (a lost device) and signs them out everywhere. Not their own:
     that would skip the password and code `disableTwoFactor` asks for."""
     user = await db.get(User, user_id) if user_id is not None else None
@@ -126,17 +135,21 @@ async def reset(db: AsyncSession, *, admin: User, user_id: uuid.UUID | None, cli
     if user.id == admin.id:
         raise Rejected(Problem(ErrorCode.INVALID_INPUT, RESET_SELF, ("userId",)))
     if user.two_factor_enabled:
-        await _turned_off(db, user=user, actor=Actor.admin(admin.id), client=client, now=now)
+        await turned_off(db, mail, user=user, actor=Actor.admin(admin.id), client=client, by=DisabledBy.ADMIN, now=now)
         await revoke_sessions(db, user_id=user.id, now=now)
     return user
 
 
-async def _turned_off(db: AsyncSession, *, user: User, actor: Actor, client: Client, now: datetime | None) -> None:
+async def turned_off(
+    db: AsyncSession, mail: MailPolicy, *, user: User, actor: Actor, client: Client, by: DisabledBy,
+    now: datetime | None,
+) -> None:
+    """Two-factor off, its event and its notice, in the caller's transaction: for `disable`, `reset` and a
+    password reset of an address never verified (db/services/email_flows.py)."""
     await two_factor.turn_off(db, user=user, now=now)
-    by_admin = actor.user_id != user.id
     await events.record(db, EventType.TWO_FACTOR_DISABLED, user_id=user.id, email=user.email, actor=actor,
-                        client=client, details={"by": "admin" if by_admin else "self"})
-    await notify_two_factor_disabled(db, user=user, client=client, by_admin=by_admin)
+                        client=client, details={"by": by.value})
+    await notify_two_factor_disabled(db, mail, user=user, by=by)
 
 
 @dataclass(frozen=True)
@@ -157,7 +170,9 @@ def _refusal(user: User, now: datetime, *, require_verified: bool) -> _Refused |
     return None
 
 
-async def verify(unit: UnitOfWork, *, policy: AuthPolicy, challenge: str, code: str, client: Client) -> SignedIn:
+async def verify(
+    unit: UnitOfWork, *, policy: AuthPolicy, mail: MailPolicy, challenge: str, code: str, client: Client
+) -> SignedIn:
     """The second step of signing in: a live challenge and a current code or an unused recovery code.
 
     Each code is counted twice before it is checked, each count committed on its own: by the sign-in
@@ -205,5 +220,5 @@ async def verify(unit: UnitOfWork, *, policy: AuthPolicy, challenge: str, code: 
             await events.record(db, EventType.RECOVERY_CODE_USED, user_id=user.id, email=user.email,
                                 actor=Actor.user(user.id), client=client)
             remaining = await two_factor.unused_recovery_codes(db, user.id)
-            await notify_recovery_code_used(db, user=user, client=client, remaining=remaining)
+            await notify_recovery_code_used(db, mail, user=user, remaining=remaining)
     return signed_in

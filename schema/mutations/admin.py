@@ -48,7 +48,8 @@ class AdminMutations:
             info.context.unit, user_id=user_id, email=input.email, name=input.name, image=_image_change(input.image),
             role=input.role, is_active=input.is_active, email_verified=input.email_verified,
             password=input.password, passwords=info.context.config.auth.passwords,
-            actor=Actor.admin(viewer.user.id), client=info.context.client(),
+            mail=info.context.config.email_flows.mail, actor=Actor.admin(viewer.user.id),
+            client=info.context.client(),
         )
         return UserPayload(user=user)
 

@@ -45,7 +45,8 @@ class TwoFactorMutations:
         forbid_impersonation(viewer)
         context = info.context
         codes = await two_factor_flows.confirm_setup(
-            context.unit, policy=context.config.auth, user=viewer.user, code=input.code, client=context.client(),
+            context.unit, policy=context.config.auth, mail=context.config.email_flows.mail, user=viewer.user,
+            code=input.code, client=context.client(),
         )
         return RecoveryCodesPayload(recovery_codes=codes)
 
@@ -56,8 +57,8 @@ class TwoFactorMutations:
         forbid_impersonation(viewer)
         context = info.context
         user = await two_factor_flows.disable(
-            context.unit, policy=context.config.auth, user=viewer.user, password=input.password, code=input.code,
-            client=context.client(),
+            context.unit, policy=context.config.auth, mail=context.config.email_flows.mail, user=viewer.user,
+            password=input.password, code=input.code, client=context.client(),
         )
         return UserPayload(user=user)
 
@@ -68,8 +69,8 @@ class TwoFactorMutations:
         forbid_impersonation(viewer)
         context = info.context
         codes = await two_factor_flows.regenerate_recovery_codes(
-            context.unit, policy=context.config.auth, user=viewer.user, password=input.password,
-            client=context.client(),
+            context.unit, policy=context.config.auth, mail=context.config.email_flows.mail, user=viewer.user,
+            password=input.password, client=context.client(),
         )
         return RecoveryCodesPayload(recovery_codes=codes)
 
@@ -79,8 +80,8 @@ class TwoFactorMutations:
         context = info.context
         try:
             signed_in = await two_factor_flows.verify(
-                context.unit, policy=context.config.auth, challenge=input.challenge, code=input.code,
-                client=context.client(),
+                context.unit, policy=context.config.auth, mail=context.config.email_flows.mail,
+                challenge=input.challenge, code=input.code, client=context.client(),
             )
         except Rejected as rejected:
             for problem in rejected.problems:
@@ -97,6 +98,9 @@ class TwoFactorMutations:
         viewer = await require_admin(info)
         forbid_impersonation(viewer)
         target = expect_global_id(user_id, "User")
-        async with info.context.db() as db:
-            user = await two_factor_flows.reset(db, admin=viewer.user, user_id=target, client=info.context.client())
+        context = info.context
+        async with context.db() as db:
+            user = await two_factor_flows.reset(
+                db, mail=context.config.email_flows.mail, admin=viewer.user, user_id=target, client=context.client(),
+            )
         return UserPayload(user=user)
