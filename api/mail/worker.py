@@ -78,13 +78,16 @@ class DeliveryWorker:
         """One pass: up to BATCH messages, each claimed just before it is sent, so a lease only ever has
         one send to cover (a batch under one lease could outlast it on a slow server, and another worker
         would send its tail again). Returns how many were claimed."""
-        for sent in range(BATCH):
+        sent = 0
+        while sent < BATCH:
             async with self.database.sessionmaker.begin() as db:
                 claimed = await outbox.claim(db, lease=self.lease, limit=1, now=now)
             if not claimed:
-                return sent
-            await self._deliver(claimed[0], now)
-        return BATCH
+                break
+            for message in claimed:
+                await self._deliver(message, now)
+            sent += len(claimed)
+        return sent
 
     async def _deliver(self, message: outbox.Claimed, now: datetime | None) -> None:
         try:

@@ -107,10 +107,15 @@ async def claim(db: AsyncSession, *, lease: timedelta, limit: int = 10, now: dat
     due = (
         select(OutboxMessage.id).where(_due(now)).order_by(OutboxMessage.next_attempt_at).limit(limit)
         .with_for_update(skip_locked=True)  # PostgreSQL; SQLite has no row locks and needs none
+        .cte("due")
     )
+    if db.get_bind().dialect.name == "postgresql":
+        # Chosen once: as an `IN (subquery)` PostgreSQL may run the LIMITed subquery again for each row
+        # it looks at, and claim more than `limit` messages.
+        due = due.prefix_with("MATERIALIZED")
     rows = (await db.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id.in_(due.scalar_subquery()), _due(now))
+        .where(OutboxMessage.id.in_(select(due.c.id)), _due(now))
         .values(claim_id=claim_id, claimed_until=now + lease, attempts=OutboxMessage.attempts + 1)
         .returning(OutboxMessage.id, OutboxMessage.message_id, OutboxMessage.sender, OutboxMessage.recipient,
                    OutboxMessage.content, OutboxMessage.attempts)

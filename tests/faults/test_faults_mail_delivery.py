@@ -157,3 +157,19 @@ async def test_mail_committed_while_no_process_delivered_goes_out_when_one_start
     async with make_client(smtp_url=smtp_server.url, mail_backend="smtp", mail_poll_seconds=600):
         [mail] = await smtp_server.inbox.wait_for("ann@example.com")
     assert mail.message_id == message_id
+
+
+async def test_a_claim_takes_no_more_messages_than_its_limit(database):
+    """PostgreSQL may run an `IN (... LIMIT n FOR UPDATE SKIP LOCKED)` subquery again for each row it
+    scans and claim them all; a message claimed but never sent would then wait for its lease to run out."""
+    start = utcnow()
+    await enqueue(database, "a@example.com", "b@example.com", "c@example.com", now=start)
+    seen = []
+    for _ in range(3):
+        async with database.sessionmaker.begin() as db:
+            claimed = await outbox.claim(db, lease=timedelta(minutes=5), limit=1, now=start)
+        assert len(claimed) == 1
+        seen += [message.recipient for message in claimed]
+    assert sorted(seen) == ["a@example.com", "b@example.com", "c@example.com"]
+    async with database.sessionmaker.begin() as db:
+        assert await outbox.claim(db, lease=timedelta(minutes=5), limit=1, now=start) == []
