@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import re
 import subprocess
 import sys
@@ -24,11 +23,10 @@ from pathlib import Path
 
 import httpx
 
-from bench import operations
+from bench import operations, servers
 from bench.database import admin_token, bench_url, prepare
 from bench.pieces import parse_variant
 from bench.run import OPERATIONS, usergraph_env
-from bench.servers import _free_port
 
 REQUESTS = {"a": 300, "b": 20}
 WARMUP = {"a": 50, "b": 5}
@@ -51,48 +49,27 @@ def _counted(pid: int, out: Path, action: str) -> int:
 
 
 def measure(tree: Path, env: dict[str, str], url: str, token: str, only: list[str]) -> dict[str, float]:
-    port = _free_port()
-    scratch = Path(tempfile.mkdtemp(prefix="bench-callgrind-"))
-    out = scratch / "callgrind.out"
-    command = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", "--dump-instr=no",
-               sys.executable, "-m", "api.cli", "serve", "--no-migrate", "--port", str(port)]
-    server = subprocess.Popen(command, cwd=scratch, env={**usergraph_env(url), **env, "PYTHONPATH": str(tree),
-                              "PATH": os.environ["PATH"]},
-                              stdout=(scratch / "server.log").open("wb"), stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
+    out = Path(tempfile.mkdtemp(prefix="bench-callgrind-")) / "callgrind.out"
+
+    def under_callgrind(port: int) -> list[str]:
+        return ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", "--dump-instr=no",
+                *servers.usergraph_command(port)]
+
+    results = {}
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-    try:
-        deadline = time.monotonic() + 600
-        while True:
-            if server.poll() is not None:
-                raise RuntimeError((scratch / "server.log").read_text()[-2000:])
-            try:
-                if httpx.get(f"{base}/health", timeout=5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("server did not start under valgrind in 600 s")
-            time.sleep(1)
-        results = {}
-        with httpx.Client(base_url=base, headers=headers, timeout=120) as client:
+    with servers.running("callgrind", under_callgrind, {**usergraph_env(url), **env}, wait=600, root=tree) as server:
+        with httpx.Client(base_url=server.url, headers=headers, timeout=120) as client:
             for key in only:
                 label, query = OPERATIONS[key]
                 for _ in range(WARMUP[key]):
                     client.post("/graphql", json={"query": query}).raise_for_status()
-                _counted(server.pid, out, "-z")
+                _counted(server.process.pid, out, "-z")
                 for _ in range(REQUESTS[key]):
                     response = client.post("/graphql", json={"query": query})
                     if response.status_code != 200 or operations.problem(200, response.json()):
                         raise RuntimeError(f"{label}: {response.status_code} {response.text[:300]}")
-                results[label] = _counted(server.pid, out, "-d") / REQUESTS[key]
-        return results
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            server.kill()
+                results[label] = _counted(server.process.pid, out, "-d") / REQUESTS[key]
+    return results
 
 
 def main() -> int:

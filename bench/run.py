@@ -34,6 +34,7 @@ OPERATIONS = {"a": ("(a) viewer", operations.VIEWER), "b": ("(b) users 100 x ses
 # Settings a future schema may offer to switch Strawberry's parser/validation caches (the hook).
 CACHE_TOGGLE_SETTINGS = ("graphql_caches", "graphql_cache", "query_cache", "parser_cache")
 SIGN_IN_CLIENTS = 20
+BENCH_SECRET_KEY = "bench-only key; never used outside the benchmark"
 QUIET_LOG_SETTINGS = {"access_log": "false", "log_level": "warning"}  # used when Settings has them
 
 
@@ -88,7 +89,9 @@ def usergraph_env(url: str, **extra: str) -> dict[str, str]:
     from api.settings import Settings
 
     quiet = {name.upper(): value for name, value in QUIET_LOG_SETTINGS.items() if name in Settings.model_fields}
-    return {"DATABASE_URL": url, "ENVIRONMENT": "production", **quiet, **extra}
+    # Production also asks for a SECRET_KEY and a way to send mail; the benchmark sends none.
+    needed = {"SECRET_KEY": BENCH_SECRET_KEY, "MAIL_BACKEND": "log"}
+    return {"DATABASE_URL": url, "ENVIRONMENT": "production", **needed, **quiet, **extra}
 
 
 def sign_in_p99(server, token, url, args) -> str:

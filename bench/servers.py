@@ -86,7 +86,10 @@ def baseline_command(port: int) -> list[str]:
 
 
 @contextmanager
-def running(name: str, command_for_port, env: dict[str, str], *, wait: float = 60.0) -> Iterator[Server]:
+def running(
+    name: str, command_for_port, env: dict[str, str], *, wait: float = 60.0, root: Path = ROOT
+) -> Iterator[Server]:
+    """A server started from the checkout at `root`, once it answers `/health`."""
     port = _free_port()
     log_dir = Path(tempfile.mkdtemp(prefix=f"bench-{name}-"))
     log_path = log_dir / "server.log"
@@ -95,7 +98,7 @@ def running(name: str, command_for_port, env: dict[str, str], *, wait: float = 6
         process = subprocess.Popen(
             command_for_port(port),
             cwd=log_dir,
-            env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
+            env={**os.environ, **env, "PYTHONPATH": str(root)},
             stdout=log,
             stderr=subprocess.STDOUT,
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 from datetime import datetime
 
 from sqlalchemy import update
@@ -20,7 +21,6 @@ from db.services.passwords import PasswordHashing
 from db.services.rate_limit import RATE_LIMITED, SIGN_UP_RATE_LIMITED, Action, SignInLimits, SignUpLimits
 from db.services.sessions import SessionPolicy, create_session, revoke_sessions
 from db.services.users import check_new_user, email_taken, find_by_email, insert_user
-from db.types import utcnow
 from db.unit_of_work import UnitOfWork
 
 INVALID_CREDENTIALS = "Wrong email or password"
@@ -164,7 +164,7 @@ async def _sign_in_failed(
     if user is None:
         async with unit.independent() as db:
             user = await find_by_email(db, email)
-    reason = _FAILURE_REASONS.get(code, code.value.lower())
+    reason = failure_reason(code)
     if user is None and code is ErrorCode.INVALID_CREDENTIALS:
         reason = "unknown_email"
     await events.record_attempt(
@@ -315,15 +315,30 @@ async def _claim(
     )).first()
     if row is None:  # deleted, or its password changed meanwhile
         raise Rejected(failure)
-    if not row.is_active:
-        raise Rejected(Problem(ErrorCode.ACCOUNT_DISABLED, ACCOUNT_DISABLED))
-    if row.banned_at is not None and (row.ban_expires_at is None or row.ban_expires_at > now):
-        raise Rejected(Problem(ErrorCode.ACCOUNT_BANNED, ban_message(row.ban_reason, row.ban_expires_at)))
-    if require_verified and not row.email_verified:
-        raise Rejected(Problem(ErrorCode.EMAIL_NOT_VERIFIED, EMAIL_NOT_VERIFIED))
+    refusal = account_refusal(row, now, require_verified=require_verified)
+    if refusal is not None:
+        raise Rejected(refusal)
     set_committed_value(user, "password_hash", new_hash)
     if completes:
         set_committed_value(user, "last_sign_in_at", now)
+
+
+def account_refusal(account: Any, now: datetime, *, require_verified: bool) -> Problem | None:
+    """The account's own refusal of a sign-in, in the contract's order: deactivated, banned, unverified
+    (where verification is required). `account` is a user or a row with those columns; both sign-in steps
+    (the password here, the second factor in db/services/two_factor_flows.py) ask this."""
+    if not account.is_active:
+        return Problem(ErrorCode.ACCOUNT_DISABLED, ACCOUNT_DISABLED)
+    if account.banned_at is not None and (account.ban_expires_at is None or account.ban_expires_at > now):
+        return Problem(ErrorCode.ACCOUNT_BANNED, ban_message(account.ban_reason, account.ban_expires_at))
+    if require_verified and not account.email_verified:
+        return Problem(ErrorCode.EMAIL_NOT_VERIFIED, EMAIL_NOT_VERIFIED)
+    return None
+
+
+def failure_reason(code: ErrorCode) -> str:
+    """SIGN_IN_FAILED's `details.reason` for a sign-in refused with `code`."""
+    return _FAILURE_REASONS.get(code, code.value.lower())
 
 
 def ban_message(reason: str | None, expires_at: datetime | None) -> str:

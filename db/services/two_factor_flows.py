@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import User
 from db.services import auth, events, rate_limit, totp, two_factor
-from db.services.auth import ACCOUNT_DISABLED, AuthPolicy, SignedIn
+from db.services.auth import AuthPolicy, SignedIn
 from db.services.errors import ErrorCode, Problem, Rejected
 from db.services.events import EventType
 from db.services.mail_messages import MailPolicy
@@ -152,24 +152,6 @@ async def turned_off(
     await notify_two_factor_disabled(db, mail, user=user, by=by)
 
 
-@dataclass(frozen=True)
-class _Refused:
-    problem: Problem
-    reason: str  # SIGN_IN_FAILED's details.reason, as at the password step
-
-
-def _refusal(user: User, now: datetime, *, require_verified: bool) -> _Refused | None:
-    """The account's own refusal of a sign-in, in the order the password step checks them."""
-    if not user.is_active:
-        return _Refused(Problem(ErrorCode.ACCOUNT_DISABLED, ACCOUNT_DISABLED), "disabled")
-    if user.is_banned_at(now):
-        message = auth.ban_message(user.ban_reason, user.ban_expires_at)
-        return _Refused(Problem(ErrorCode.ACCOUNT_BANNED, message), "banned")
-    if require_verified and not user.email_verified:
-        return _Refused(Problem(ErrorCode.EMAIL_NOT_VERIFIED, auth.EMAIL_NOT_VERIFIED), "email_not_verified")
-    return None
-
-
 async def verify(
     unit: UnitOfWork, *, policy: AuthPolicy, mail: MailPolicy, challenge: str, code: str, client: Client
 ) -> SignedIn:
@@ -201,16 +183,16 @@ async def verify(
         if not await two_factor.use_challenge(db, challenge_id=found.id, now=now):
             raise invalid_code(("input", "challenge"), CHALLENGE_ENDED)
         await db.refresh(user)  # as it is now: deactivated, banned or turned off meanwhile refuses the sign-in
-        refusal = _refusal(user, now, require_verified=policy.require_email_verification)
+        refusal = auth.account_refusal(user, now, require_verified=policy.require_email_verification)
         ended = not user.two_factor_enabled or not two_factor.started_with_current_password(found, user)
         if refusal is None and ended:
             raise invalid_code(("input", "challenge"), CHALLENGE_ENDED)
     if refusal is not None:
         await events.record_attempt(
             unit, EventType.SIGN_IN_FAILED, user_id=user.id, email=user.email, actor=ANONYMOUS, client=client,
-            details={"reason": refusal.reason},
+            details={"reason": auth.failure_reason(refusal.code)},
         )
-        raise Rejected(refusal.problem)
+        raise Rejected(refusal)
     async with unit.db() as db:
         await rate_limit.clear_failures(db, email=user.email, ip_address=client.ip_address)
         signed_in = await auth.start_session(db, policy=policy, user=user, client=client, now=now)
