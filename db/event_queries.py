@@ -12,7 +12,7 @@ from sqlalchemy import Select, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import SecurityEvent
-from db.records import record_columns, record_maker
+from db.records import columns_of, record_columns, record_maker
 from db.services.pagination import Ordering, SortKey
 
 _EVENTS = SecurityEvent.__table__
@@ -23,8 +23,7 @@ _USERS_PER_STATEMENT = 200
 class SecurityEventRecord:
     """A `security_events` row as read for the API."""
 
-    __slots__ = ("id", "type", "occurred_at", "actor_id", "actor_kind", "user_id", "email", "ip_address",
-                 "user_agent", "request_id", "details", "impersonation")
+    __slots__ = columns_of(SecurityEvent)
 
 
 make_event_record = record_maker(SecurityEventRecord)

@@ -1,36 +1,40 @@
 """Read-only rows for the read paths: plain objects built from Core rows, several times cheaper to load
 than ORM instances (no identity map, no instrumentation, no ORM result loading; PITFALLS.md). Writes
-keep using db.models."""
+keep using db.models. A record is its model's row: its fields are the model's columns (`columns_of`)
+and its rules the model's own (the mixins both inherit), so the GraphQL types read either alike."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from sqlalchemy import Column
+from sqlmodel import SQLModel
 
 from db.models import Session, User
+from db.models.session import StatusRule
+from db.models.user import BanRule
 
 
-class UserRecord:
-    """A `users` row as read for the API (no password hash)."""
+def columns_of(model: type[SQLModel], *, leaving_out: Collection[str] = ()) -> tuple[str, ...]:
+    """The model's column names in table order, but those left out: a record's `__slots__`, so that the
+    columns are declared once, in the model, and a column added there is read by its record too."""
+    names = tuple(column.name for column in model.__table__.columns)
+    if unknown := set(leaving_out) - set(names):
+        raise ValueError(f"{model.__name__} has no column {', '.join(sorted(unknown))}")
+    return tuple(name for name in names if name not in leaving_out)
 
-    __slots__ = ("id", "created_at", "updated_at", "email", "name", "image", "email_verified", "role",
-                 "is_active", "last_sign_in_at", "banned_at", "ban_reason", "ban_expires_at",
-                 "two_factor_enabled")
 
-    is_banned_at = User.is_banned_at
+class UserRecord(BanRule):
+    """A `users` row as read for the API: every column but the password hash and the comparison key."""
+
+    __slots__ = columns_of(User, leaving_out=("email_key", "password_hash"))
 
 
-class SessionRecord:
-    """A `sessions` row as read for the API (no token hash)."""
+class SessionRecord(StatusRule):
+    """A `sessions` row as read for the API: every column but the token hash."""
 
-    __slots__ = ("id", "created_at", "updated_at", "user_id", "expires_at", "revoked_at", "ip_address",
-                 "user_agent", "impersonated_by_id")
-
-    # The same rules as the ORM row, so both behave alike wherever a session is shown.
-    status_at = Session.status_at
-    status = Session.status
+    __slots__ = columns_of(Session, leaving_out=("token_hash",))
 
 
 def record_type_fields(record_type: type) -> tuple[str, ...]:

@@ -19,7 +19,24 @@ class SessionStatus(str, enum.Enum):
     REVOKED = "REVOKED"
 
 
-class Session(UUIDPrimaryKey, Timestamps, table=True):
+class StatusRule:
+    """A session's status: shared by the ORM row and its read-only record (db/records.py)."""
+
+    __slots__ = ()
+
+    def status_at(self, now: datetime) -> SessionStatus:
+        if self.revoked_at is not None:
+            return SessionStatus.REVOKED
+        if self.expires_at <= now:
+            return SessionStatus.EXPIRED
+        return SessionStatus.ACTIVE
+
+    @property
+    def status(self) -> SessionStatus:
+        return self.status_at(utcnow())
+
+
+class Session(UUIDPrimaryKey, Timestamps, StatusRule, table=True):
     __tablename__ = "sessions"
     __table_args__ = (
         # "This user's sessions, newest first", keyset-paginated by (created_at, id).
@@ -42,14 +59,3 @@ class Session(UUIDPrimaryKey, Timestamps, table=True):
     impersonated_by_id: uuid.UUID | None = Field(
         default=None, sa_column=sa.Column(sa.Uuid, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=True)
     )
-
-    def status_at(self, now: datetime) -> SessionStatus:
-        if self.revoked_at is not None:
-            return SessionStatus.REVOKED
-        if self.expires_at <= now:
-            return SessionStatus.EXPIRED
-        return SessionStatus.ACTIVE
-
-    @property
-    def status(self) -> SessionStatus:
-        return self.status_at(utcnow())

@@ -25,12 +25,21 @@ class Role(str, enum.Enum):
     ADMIN = "ADMIN"
 
 
+class BanRule:
+    """Whether a ban is in force: shared by the ORM row and its read-only record (db/records.py)."""
+
+    __slots__ = ()
+
+    def is_banned_at(self, now: datetime) -> bool:
+        return self.banned_at is not None and (self.ban_expires_at is None or self.ban_expires_at > now)
+
+
 def _key_of_inserted_email(context) -> str:
     """The default of `email_key` in a Core INSERT that leaves it out."""
     return email_key(context.get_current_parameters()["email"])
 
 
-class User(UUIDPrimaryKey, Timestamps, table=True):
+class User(UUIDPrimaryKey, Timestamps, BanRule, table=True):
     __tablename__ = "users"
     __table_args__ = (
         # One account per address whatever its case: enforced here so concurrent sign-ups race safely
@@ -65,9 +74,6 @@ class User(UUIDPrimaryKey, Timestamps, table=True):
     banned_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     ban_reason: str | None = Field(default=None, max_length=500)
     ban_expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-
-    def is_banned_at(self, now: datetime) -> bool:
-        return self.banned_at is not None and (self.ban_expires_at is None or self.ban_expires_at > now)
 
 
 @event.listens_for(User.email, "set")

@@ -1,4 +1,5 @@
-"""The GraphQL `User` type, resolved straight from a `db.models.User` row or a read-only `UserRecord`."""
+"""The GraphQL `User` type. Its parent (`self` in the resolvers) is a `db.models.User` row on write paths or
+its read-only `UserRecord` on read paths: the same columns and rules (db/records.py)."""
 
 from __future__ import annotations
 

@@ -43,7 +43,7 @@ def starts_processes(function: Callable, seen: set[types.CodeType] | None = None
             helper = namespace.get(name)
             if (
                 callable(helper)
-                and getattr(helper, "__module__", "").startswith("tests.")
+                and (getattr(helper, "__module__", None) or "").startswith("tests.")  # None on some built types
                 and starts_processes(helper, seen)
             ):
                 return True
