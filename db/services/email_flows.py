@@ -21,7 +21,7 @@ from db.services import auth, events, link_tokens, rate_limit, two_factor_flows
 from db.services.errors import ErrorCode, Problem, Rejected
 from db.services.events import EventType
 from db.services.link_tokens import Purpose
-from db.services.mail_messages import Kind, MailPolicy, queue
+from db.services.mail_messages import Kind, MailPolicy, queue, queue_notice
 from db.services.origin import ANONYMOUS, Actor, Client
 from db.services.passwords import PasswordHashing
 from db.services.rate_limit import Action, Limit, Scope
@@ -400,15 +400,16 @@ async def notify_password_changed(
     db: AsyncSession, mail: MailPolicy, user: User, *, how: str, now: datetime | None = None
 ) -> None:
     """To the account's address, without any link: its password was `how` ("changed", "reset ...")."""
-    await queue(db, mail, Kind.PASSWORD_CHANGED, to=user.email, now=now, name=user.name, email=user.email, how=how)
+    await queue_notice(db, mail, Kind.PASSWORD_CHANGED, to=user.email, now=now, name=user.name, email=user.email,
+                       how=how)
 
 
 async def notify_email_changed(
     db: AsyncSession, mail: MailPolicy, user: User, *, old_email: str, how: str, now: datetime | None = None
 ) -> None:
     """To the old address, without any link: the account's email was `how` and is now `user.email`."""
-    await queue(db, mail, Kind.EMAIL_CHANGED, to=old_email, now=now, name=user.name, email=old_email,
-                new_email=user.email, how=how)
+    await queue_notice(db, mail, Kind.EMAIL_CHANGED, to=old_email, now=now, name=user.name, email=old_email,
+                       new_email=user.email, how=how)
 
 
 # What a context gets when the app does not say (tests building one by hand): development defaults.

@@ -4,8 +4,9 @@ and a stable Message-ID. `queue` stores one in the outbox, in the caller's trans
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, getaddresses, make_msgid
@@ -16,9 +17,11 @@ from urllib.parse import urlencode
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.services import rate_limit
 from db.services.outbox import Mail, enqueue
 from db.types import utcnow
 
+log = logging.getLogger("usergraph.mail")
 _templates = Environment(
     loader=FileSystemLoader(Path(__file__).with_name("mail_templates")),
     autoescape=select_autoescape(["html"]),
@@ -34,6 +37,10 @@ class MailPolicy:
     app_url: str  # the frontend's base URL
     app_name: str
     mail_from: str  # `Name <address>` or a bare address
+    # Security notices to one address in an hour; past it they are dropped (the events still record
+    # what happened). A script changing its own account's settings, with an address it typed in and
+    # never verified, could otherwise mail someone else without end.
+    notices_per_address_per_hour: int = 10
 
     def link(self, route: str, token: str) -> str:
         return f"{self.app_url.rstrip('/')}{route}?{urlencode({'token': token})}"
@@ -100,6 +107,23 @@ async def queue(
     """Render a message and store it in the outbox in the caller's transaction: it goes out only if that
     transaction commits."""
     await enqueue(db, render(policy, kind, to=to, now=now, **values), now=now)
+
+
+async def queue_notice(
+    db: AsyncSession, policy: MailPolicy, kind: Kind, *, to: str, now: datetime | None = None, **values: object
+) -> bool:
+    """`queue` for a security notice (no link), within the hourly cap per address; False when the cap
+    dropped it. The count is part of the caller's transaction: a change rolled back counts nothing."""
+    now = now or utcnow()
+    if not await rate_limit.count_with_change(
+        db, action=rate_limit.Action.NOTICE_MAIL, email=to, limit=policy.notices_per_address_per_hour,
+        window=timedelta(hours=1), now=now,
+    ):
+        log.warning("security notice %s not sent: %d notices to this address in the past hour", kind.value,
+                    policy.notices_per_address_per_hour)
+        return False
+    await queue(db, policy, kind, to=to, now=now, **values)
+    return True
 
 
 def _domain(address: str) -> str:

@@ -39,6 +39,7 @@ class Action(str, Enum):
     VERIFICATION_REQUEST = "verify_request"  # an anonymous requestEmailVerification, per client IP
     VERIFICATION_MAIL = "verify_mail"  # a verification message sent, per email (sign-up's included)
     EMAIL_CHANGE_MAIL = "change_mail"  # an email-change confirmation sent, per account's email
+    NOTICE_MAIL = "notice_mail"  # a security notice sent, per recipient (mail_messages.queue_notice)
     LINK_TOKEN = "link_token"  # a link token refused, per client IP
 
 
@@ -172,6 +173,24 @@ def _count(action: Action, limits: list[Limit], key: str | None, ip_address: str
     return select(
         *(func.count().filter(matches[limit.scope], Attempt.created_at > now - limit.window) for limit in limits)
     ).where(Attempt.action == action.value, Attempt.created_at > oldest, or_(*any_key))
+
+
+async def count_with_change(
+    db, *, action: Action, email: str, limit: int, window: timedelta, now: datetime | None = None
+) -> bool:
+    """Count one more for `email` in the caller's transaction, unless `limit` are already counted in the
+    window (then False, and nothing counted). Unlike `reserve`, for what should count only when the change
+    it belongs to commits. Exact where the change locks a row first (later ones wait and then see this
+    one); otherwise concurrent transactions may each pass once."""
+    now = now or utcnow()
+    key = failure_key(email)
+    counted = await db.scalar(select(func.count()).select_from(Attempt).where(
+        Attempt.action == action.value, Attempt.email == key, Attempt.created_at > now - window,
+    ))
+    if counted >= limit:
+        return False
+    await db.execute(insert(Attempt).values(id=uuid.uuid4(), action=action.value, email=key, created_at=now))
+    return True
 
 
 async def clear_failures(session, *, email: str, ip_address: str | None) -> None:

@@ -10,7 +10,7 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import User
-from db.services.mail_messages import Kind, MailPolicy, queue
+from db.services.mail_messages import Kind, MailPolicy, queue_notice
 
 
 class DisabledBy(StrEnum):
@@ -22,7 +22,7 @@ class DisabledBy(StrEnum):
 
 
 async def _notify(db: AsyncSession, mail: MailPolicy, kind: Kind, user: User, **values: object) -> None:
-    await queue(db, mail, kind, to=user.email, name=user.name, email=user.email, **values)
+    await queue_notice(db, mail, kind, to=user.email, name=user.name, email=user.email, **values)
 
 
 async def notify_two_factor_enabled(db: AsyncSession, mail: MailPolicy, *, user: User) -> None:

@@ -1,0 +1,86 @@
+"""Security notices are capped per address and hour (MailPolicy.notices_per_address_per_hour): an account
+that changes its own settings in a loop, with an address it typed in and never verified (someone else's,
+perhaps), cannot mail that address without end. What happened is still recorded, every time."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from db.models import OutboxMessage
+from db.services.email_flows import DEFAULT_POLICY
+from db.services.mail_messages import Kind, queue_notice
+from db.types import utcnow
+from tests.support.auth import PASSWORD, sign_up
+from tests.support.events import events_of
+from tests.support.two_factor import DISABLE, REGENERATE, Clock, clocked_client, user_with_two_factor
+
+CAP = 10  # MailPolicy's default
+POLICY = DEFAULT_POLICY.mail
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def client(make_client, monkeypatch, clock):
+    async with clocked_client(make_client, monkeypatch, clock) as client:
+        yield client
+
+
+async def notices_to(database, address: str, subject: str | None = None) -> int:
+    """Messages to `address` but sign-up's verification link (a link, not a notice, under its own cap)."""
+    statement = select(func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.recipient == address, OutboxMessage.subject != "Verify your email address for usergraph"
+    )
+    if subject is not None:
+        statement = statement.where(OutboxMessage.subject == subject)
+    async with database.sessionmaker() as db:
+        return await db.scalar(statement)
+
+
+async def test_notices_past_the_cap_are_dropped_but_every_change_is_recorded(client, clock, database):
+    assert POLICY.notices_per_address_per_hour == CAP
+    ann = await user_with_two_factor(client, clock)  # one notice: two-factor turned on
+    for _ in range(CAP + 2):
+        body = await client.gql(REGENERATE, {"password": PASSWORD}, token=ann.token)
+        assert body["data"]["regenerateRecoveryCodes"]["errors"] == [], body
+
+    assert await notices_to(database, ann.email) == CAP
+    assert await notices_to(database, ann.email, "New recovery codes for your usergraph account") == CAP - 1
+    assert len(await events_of(database, "RECOVERY_CODES_REGENERATED")) == CAP + 2
+
+    # The cap is the address's, whatever the notice; the change itself goes through and is recorded.
+    body = await client.gql(DISABLE, {"password": PASSWORD, "code": clock.code(ann.secret)}, token=ann.token)
+    assert body["data"]["disableTwoFactor"]["errors"] == [], body
+    assert await notices_to(database, ann.email) == CAP
+    assert len(await events_of(database, "TWO_FACTOR_DISABLED")) == 1
+
+    # Another address is not held back by ann's.
+    bob = await user_with_two_factor(client, clock, email="bob@example.com")
+    assert await notices_to(database, bob.email) == 1
+
+
+async def test_a_rolled_back_change_counts_no_notice_and_the_cap_lasts_an_hour(database):
+    now = utcnow()
+    async with database.sessionmaker() as db:
+        for _ in range(CAP):
+            assert await queue_notice(db, POLICY, Kind.PASSWORD_CHANGED, to="ann@example.com", now=now,
+                                      name="Ann", email="ann@example.com", how="changed")
+        await db.rollback()
+
+    async with database.sessionmaker.begin() as db:
+        for _ in range(CAP):
+            assert await queue_notice(db, POLICY, Kind.PASSWORD_CHANGED, to="ann@example.com", now=now,
+                                      name="Ann", email="ann@example.com", how="changed")
+    async with database.sessionmaker.begin() as db:
+        assert not await queue_notice(db, POLICY, Kind.PASSWORD_CHANGED, to="ANN@example.com", now=now,
+                                      name="Ann", email="ann@example.com", how="changed")
+        later = now + timedelta(hours=1, seconds=1)
+        assert await queue_notice(db, POLICY, Kind.PASSWORD_CHANGED, to="ann@example.com", now=later,
+                                  name="Ann", email="ann@example.com", how="changed")
+    assert await notices_to(database, "ann@example.com") == CAP + 1
