@@ -66,7 +66,10 @@ def context_config(settings: Settings, hooks: Hooks = Hooks()) -> ContextConfig:
 
 def email_flow_policy(settings: Settings) -> EmailFlowPolicy:
     return EmailFlowPolicy(
-        mail=MailPolicy(app_url=settings.app_url, app_name=settings.app_name, mail_from=settings.mail_from),
+        mail=MailPolicy(
+            app_url=settings.app_url, app_name=settings.app_name, mail_from=settings.mail_from,
+            notices_per_address_per_hour=settings.security_notices_max_per_hour,
+        ),
         reset_ttl=timedelta(minutes=settings.password_reset_ttl_minutes),
         verification_ttl=timedelta(hours=settings.email_verification_ttl_hours),
         change_ttl=timedelta(hours=settings.email_change_ttl_hours),

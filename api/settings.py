@@ -194,6 +194,7 @@ class Settings(BaseSettings):
     password_reset_max_mails_per_email: int = Field(3, ge=1)  # an hour
     email_requests_max_per_ip: int = Field(10, ge=1)  # an hour
     email_verification_max_mails: int = Field(3, ge=1)  # an hour per account, sign-up's included
+    security_notices_max_per_hour: int = Field(10, ge=1)  # to one address; past it, dropped (events stay)
     # The delivery worker: how often it looks for mail another process enqueued (its own it sends at
     # once), how long a claimed message is its own, and the SMTP timeout and retry backoff.
     mail_poll_seconds: float = Field(5.0, gt=0)

@@ -75,12 +75,17 @@ class SmtpTransport:
 
     async def send(self, *, sender: str, recipient: str, content: str) -> None:
         config = self.config
+        # A non-ASCII address (a local part like `ünal@`) needs the server's SMTPUTF8; one that lacks it
+        # will not take the message on any later try either.
+        utf8 = not (sender.isascii() and recipient.isascii())
         try:
             await aiosmtplib.send(
-                content.encode(), sender=sender, recipients=[recipient],
+                content.encode(), sender=sender, recipients=[recipient], mail_options=["SMTPUTF8"] if utf8 else [],
                 hostname=config.hostname, port=config.port, username=config.username, password=config.password,
                 use_tls=config.use_tls, start_tls=config.start_tls, timeout=config.timeout,
             )
+        except aiosmtplib.SMTPNotSupported as error:
+            raise PermanentFailure(str(error)) from error
         except aiosmtplib.SMTPRecipientsRefused as error:
             if all(500 <= refusal.code < 600 for refusal in error.recipients):
                 raise PermanentFailure(str(error)) from error

@@ -4,6 +4,7 @@ and a stable Message-ID. `queue` stores one in the outbox, in the caller's trans
 
 from __future__ import annotations
 
+import email.policy
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,6 +15,7 @@ from enum import StrEnum
 from pathlib import Path
 from urllib.parse import urlencode
 
+from email_validator import EmailNotValidError, validate_email
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -82,9 +84,23 @@ def envelope_sender(mail_from: str) -> str:
     return getaddresses([mail_from])[0][1] or mail_from
 
 
+def deliverable_address(address: str) -> str:
+    """The address as an envelope and a `To` header take it: an internationalised domain in its ASCII
+    (IDNA) form, so that only a non-ASCII local part needs the server's SMTPUTF8. Without this Python's
+    email package writes such an address as RFC 2047 words (`=?utf-8?q?...?=@...`), which no server
+    delivers."""
+    try:
+        checked = validate_email(address, check_deliverability=False)
+    except EmailNotValidError:
+        return address
+    return checked.ascii_email or f"{checked.local_part}@{checked.ascii_domain}"
+
+
 def render(policy: MailPolicy, kind: Kind, *, to: str, now: datetime | None = None, **values: object) -> Mail:
-    """The whole message, as it will be sent whenever the outbox gets to it."""
+    """The whole message, as it will be sent whenever the outbox gets to it. A recipient whose local part
+    is not ASCII gets its headers in UTF-8 (RFC 6532), sent with SMTPUTF8 (api/mail/transport.py)."""
     values = {"app_name": policy.app_name, "app_url": policy.app_url, **values}
+    to = deliverable_address(to)
     subject = SUBJECTS[kind].format(app=policy.app_name)
     sender = envelope_sender(policy.mail_from)
     message = EmailMessage()
@@ -96,8 +112,10 @@ def render(policy: MailPolicy, kind: Kind, *, to: str, now: datetime | None = No
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(_templates.get_template(f"{kind.value}.txt").render(values))
     message.add_alternative(_templates.get_template(f"{kind.value}.html").render(values), subtype="html")
+    policy_of_headers = email.policy.default if to.isascii() else email.policy.default.clone(utf8=True)
     return Mail(
-        message_id=message["Message-ID"], sender=sender, recipient=to, subject=subject, content=message.as_string(),
+        message_id=message["Message-ID"], sender=sender, recipient=to, subject=subject,
+        content=message.as_string(policy=policy_of_headers),
     )
 
 

@@ -10,7 +10,6 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from api.mail.transport import SmtpConfig, SmtpTransport
 from api.mail.worker import DeliveryWorker
 from db.engine import Database
 from db.models import OutboxMessage
@@ -18,11 +17,7 @@ from db.services import outbox
 from db.services.email_flows import DEFAULT_POLICY
 from db.services.mail_messages import Kind, render
 from db.types import utcnow
-
-
-def worker_for(database, smtp_server, **kwargs) -> DeliveryWorker:
-    transport = SmtpTransport(SmtpConfig.from_url(smtp_server.url, timeout=5))
-    return DeliveryWorker(database, transport, lease=timedelta(minutes=5), retry_base=timedelta(seconds=30), **kwargs)
+from tests.support.mail import worker_for
 
 
 async def enqueue(database, *recipients: str, now=None) -> list[str]:

@@ -9,10 +9,14 @@ import email.policy
 import re
 import threading
 from dataclasses import dataclass, field
+from datetime import timedelta
 from email.message import EmailMessage
 from urllib.parse import parse_qs, urlsplit
 
 from aiosmtpd.controller import Controller
+
+from api.mail.transport import SmtpConfig, SmtpTransport
+from api.mail.worker import DeliveryWorker
 
 from tests.support.server import free_port
 
@@ -27,7 +31,8 @@ class Received:
 
     @property
     def message(self) -> EmailMessage:
-        return email.message_from_bytes(self.content, policy=email.policy.default)
+        # As text: headers may be UTF-8 (RFC 6532), which the bytes parser would leave as surrogates.
+        return email.message_from_string(self.content.decode("utf-8"), policy=email.policy.default)
 
     @property
     def to(self) -> str:
@@ -103,7 +108,8 @@ class SmtpServer:
     """aiosmtpd's Controller on a fixed free port, which can be stopped and started again (the mail
     server goes down and comes back)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, smtputf8: bool = True) -> None:
+        self.smtputf8 = smtputf8  # offers SMTPUTF8 (non-ASCII addresses), as current Postfix and Exim do
         self.inbox = Inbox()
         self.port = free_port()
         self._controller: Controller | None = None
@@ -113,7 +119,9 @@ class SmtpServer:
         return f"smtp://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        self._controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self._controller = Controller(
+            self.inbox, hostname="127.0.0.1", port=self.port, enable_SMTPUTF8=self.smtputf8
+        )
         self._controller.start()
 
     def stop(self) -> None:
@@ -127,3 +135,9 @@ def text_of(content: str) -> str:
 
 
 TOKEN_IN_LINK = re.compile(r"\?token=([A-Za-z0-9_-]+)")
+
+
+def worker_for(database, smtp_server: SmtpServer, **kwargs) -> DeliveryWorker:
+    """A delivery worker sending to `smtp_server`, driven by the test (`deliver_due`)."""
+    transport = SmtpTransport(SmtpConfig.from_url(smtp_server.url, timeout=5))
+    return DeliveryWorker(database, transport, lease=timedelta(minutes=5), retry_base=timedelta(seconds=30), **kwargs)
