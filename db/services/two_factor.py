@@ -303,16 +303,61 @@ async def purge_ended_challenges(db: AsyncSession, *, now: datetime) -> int:
 async def reencrypt_secrets(db: AsyncSession, *, box: SecretBox) -> int:
     """Rewrite every stored secret (and pending one) that is not under the current key; returns how many
     rows changed. Raises `SecretUnreadable` when a secret matches no configured key (nothing is lost:
-    the caller's transaction is rolled back)."""
-    rows = (await db.execute(select(TwoFactor.user_id, TwoFactor.secret, TwoFactor.pending_secret))).all()
+    the caller's transaction is rolled back). The API keeps running meanwhile: a row it changed after
+    being read is read again, never overwritten with what it held before."""
+    stale = await stale_secrets(db, box=box)
     changed = 0
-    for user_id, secret, pending in rows:
+    while stale:
+        done, stale = await rewrite_secrets(db, stale)
+        changed += done
+        stale = await stale_secrets(db, box=box, user_ids=[row.user_id for row in stale]) if stale else []
+    return changed
+
+
+@dataclass(frozen=True)
+class StaleSecret:
+    user_id: uuid.UUID
+    secret: str | None  # as read
+    pending_secret: str | None
+    changes: dict[str, str]  # the columns re-encrypted under the current key
+
+
+async def stale_secrets(
+    db: AsyncSession, *, box: SecretBox, user_ids: list[uuid.UUID] | None = None
+) -> list[StaleSecret]:
+    """The rows holding a secret that is not under the current key, with what each should become."""
+    statement = select(TwoFactor.user_id, TwoFactor.secret, TwoFactor.pending_secret)
+    if user_ids is not None:
+        statement = statement.where(TwoFactor.user_id.in_(user_ids))
+    found = []
+    for user_id, secret, pending in (await db.execute(statement)).all():
         changes = {
             name: rewritten
             for name, stored in (("secret", secret), ("pending_secret", pending))
             if stored is not None and (rewritten := box.reencrypted(stored)) is not None
         }
         if changes:
-            await db.execute(update(TwoFactor).where(TwoFactor.user_id == user_id).values(**changes))
-            changed += 1
-    return changed
+            found.append(StaleSecret(user_id, secret, pending, changes))
+    return found
+
+
+async def rewrite_secrets(db: AsyncSession, stale: list[StaleSecret]) -> tuple[int, list[StaleSecret]]:
+    """Write each row's re-encrypted secrets if the row still holds what was read (set-up, confirmation
+    or a new secret may have replaced it since); returns how many were written and those that changed."""
+    written, moved = 0, []
+    for row in stale:
+        result = await db.execute(
+            update(TwoFactor)
+            .where(
+                TwoFactor.user_id == row.user_id,
+                TwoFactor.secret.is_not_distinct_from(row.secret),
+                TwoFactor.pending_secret.is_not_distinct_from(row.pending_secret),
+            )
+            .values(**row.changes)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount:
+            written += 1
+        else:
+            moved.append(row)
+    return written, moved
