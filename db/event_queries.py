@@ -12,7 +12,7 @@ from sqlalchemy import Select, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import SecurityEvent
-from db.records import columns_of, record_columns, record_maker
+from db.records import read_only_record, record_columns, record_maker
 from db.services.pagination import Ordering, SortKey
 
 _EVENTS = SecurityEvent.__table__
@@ -20,10 +20,9 @@ _EVENTS = SecurityEvent.__table__
 _USERS_PER_STATEMENT = 200
 
 
-class SecurityEventRecord:
-    """A `security_events` row as read for the API."""
-
-    __slots__ = columns_of(SecurityEvent)
+SecurityEventRecord = read_only_record(
+    "SecurityEventRecord", SecurityEvent, doc="A `security_events` row as read for the API."
+)
 
 
 make_event_record = record_maker(SecurityEventRecord)
