@@ -127,15 +127,25 @@ async def queue(
     await enqueue(db, render(policy, kind, to=to, now=now, **values), now=now)
 
 
+NOTICES = frozenset({Kind.PASSWORD_CHANGED, Kind.EMAIL_CHANGED, Kind.TWO_FACTOR_ENABLED, Kind.TWO_FACTOR_DISABLED,
+                     Kind.RECOVERY_CODES_REGENERATED, Kind.RECOVERY_CODE_USED})
+
+
+def _counted_as(kind: Kind) -> str:
+    return f"mail:{kind.value}"  # the limiter's `action` (attempts.action, at most 32 characters)
+
+
 async def queue_notice(
     db: AsyncSession, policy: MailPolicy, kind: Kind, *, to: str, now: datetime | None = None, **values: object
 ) -> bool:
     """`queue` for a security notice (no link), within the hourly cap per address; False when the cap
-    dropped it. The count is part of the caller's transaction: a change rolled back counts nothing."""
+    dropped it. The first notice of each kind in the hour always goes: whoever holds the password cannot
+    use up the cap with one kind (recovery codes) to hide another (the password or the email changed).
+    The count is part of the caller's transaction: a change rolled back counts nothing."""
     now = now or utcnow()
     if not await rate_limit.count_with_change(
-        db, action=rate_limit.Action.NOTICE_MAIL, email=to, limit=policy.notices_per_address_per_hour,
-        window=timedelta(hours=1), now=now,
+        db, action=_counted_as(kind), email=to, limit=policy.notices_per_address_per_hour,
+        window=timedelta(hours=1), shared=[_counted_as(notice) for notice in NOTICES], now=now,
     ):
         log.warning("security notice %s not sent: %d notices to this address in the past hour", kind.value,
                     policy.notices_per_address_per_hour)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
@@ -39,7 +40,6 @@ class Action(str, Enum):
     VERIFICATION_REQUEST = "verify_request"  # an anonymous requestEmailVerification, per client IP
     VERIFICATION_MAIL = "verify_mail"  # a verification message sent, per email (sign-up's included)
     EMAIL_CHANGE_MAIL = "change_mail"  # an email-change confirmation sent, per account's email
-    NOTICE_MAIL = "notice_mail"  # a security notice sent, per recipient (mail_messages.queue_notice)
     LINK_TOKEN = "link_token"  # a link token refused, per client IP
 
 
@@ -176,20 +176,23 @@ def _count(action: Action, limits: list[Limit], key: str | None, ip_address: str
 
 
 async def count_with_change(
-    db, *, action: Action, email: str, limit: int, window: timedelta, now: datetime | None = None
+    db, *, action: str, email: str, limit: int, window: timedelta, shared: Collection[str],
+    now: datetime | None = None,
 ) -> bool:
-    """Count one more for `email` in the caller's transaction, unless `limit` are already counted in the
-    window (then False, and nothing counted). Unlike `reserve`, for what should count only when the change
-    it belongs to commits. Exact where the change locks a row first (later ones wait and then see this
-    one); otherwise concurrent transactions may each pass once."""
+    """Count one `action` for `email` in the caller's transaction, within a `limit` that the actions in
+    `shared` share over `window`; unlike `reserve`, for what should count only when the change it belongs
+    to commits. Past the limit an action is refused (False, nothing counted) only if it was already
+    counted in the window: the first of each kind always gets through. Exact where the change locks a row
+    first (later ones wait, then see this one); otherwise concurrent transactions may each pass once."""
     now = now or utcnow()
     key = failure_key(email)
-    counted = await db.scalar(select(func.count()).select_from(Attempt).where(
-        Attempt.action == action.value, Attempt.email == key, Attempt.created_at > now - window,
-    ))
-    if counted >= limit:
+    every, this = (await db.execute(
+        select(func.count(), func.count().filter(Attempt.action == action))
+        .where(Attempt.action.in_([action, *shared]), Attempt.email == key, Attempt.created_at > now - window)
+    )).one()
+    if every >= limit and this > 0:
         return False
-    await db.execute(insert(Attempt).values(id=uuid.uuid4(), action=action.value, email=key, created_at=now))
+    await db.execute(insert(Attempt).values(id=uuid.uuid4(), action=action, email=key, created_at=now))
     return True
 
 
