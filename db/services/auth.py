@@ -306,18 +306,19 @@ async def _claim(
     it and then revokes its session. An outdated hash is upgraded in the same statement."""
     user = checked.user
     new_hash = checked.upgraded_hash or checked.seen_hash
-    row = (await db.execute(
-        update(User)
-        .where(User.id == user.id, User.password_hash == checked.seen_hash)
-        .values(last_sign_in_at=now if completes else User.last_sign_in_at, password_hash=new_hash)
-        .returning(User.is_active, User.banned_at, User.ban_reason, User.ban_expires_at, User.email_verified)
-        .execution_options(synchronize_session=False)
-    )).first()
-    if row is None:  # deleted, or its password changed meanwhile
-        raise Rejected(failure)
-    refusal = account_refusal(row, now, require_verified=require_verified)
-    if refusal is not None:
-        raise Rejected(refusal)
+    # In a savepoint, which the refusal's exception rolls back: a refused sign-in (deactivated or banned,
+    # also meanwhile) neither moves `lastSignInAt` nor upgrades the hash.
+    async with db.begin_nested():
+        row = (await db.execute(
+            update(User)
+            .where(User.id == user.id, User.password_hash == checked.seen_hash)
+            .values(last_sign_in_at=now if completes else User.last_sign_in_at, password_hash=new_hash)
+            .returning(User.is_active, User.banned_at, User.ban_reason, User.ban_expires_at, User.email_verified)
+            .execution_options(synchronize_session=False)
+        )).first()
+        refusal = account_refusal(row, now, require_verified=require_verified) if row is not None else failure
+        if refusal is not None:  # `failure`: deleted, or its password changed meanwhile
+            raise Rejected(refusal)
     set_committed_value(user, "password_hash", new_hash)
     if completes:
         set_committed_value(user, "last_sign_in_at", now)

@@ -225,3 +225,51 @@ async def test_a_sign_in_in_flight_when_its_account_is_deleted_is_not_an_interna
         assert deleted == {"data": {"deleteViewer": {"errors": []}}}
         assert "errors" not in body, body
         assert body["data"]["signIn"] == {"token": None, "errors": [{"code": "INVALID_CREDENTIALS"}]}
+
+
+async def test_a_refused_sign_in_writes_nothing_to_the_account(make_client, database, settings, monkeypatch):
+    """A sign-in refused by the account (banned while its password check was under way, or deactivated
+    with an outdated hash) leaves the row as it was: `lastSignInAt` does not move for a sign-in that did
+    not happen, and the hash of an account that cannot sign in is not rewritten."""
+    from sqlalchemy import select, update
+
+    from api.policies import password_hashing
+    from db.models import User
+    from db.services.passwords import Argon2Params
+    from tests.support.auth import sign_in, sign_up
+    from db.types import utcnow
+    from tests.support.factories import make_users
+
+    current = password_hashing(settings).params
+    outdated = passwords_module.hash_password_sync(STRONG, Argon2Params(
+        time_cost=current.time_cost + 1, memory_cost=current.memory_cost, parallelism=current.parallelism))
+    (old,) = await make_users(database, User(email="old@example.com", name="Old", password_hash=outdated,
+                                             is_active=False))
+
+    async with make_client(password_hashing_concurrency=2) as client:
+        await sign_up(client, email="ann@example.com")
+        async with database.sessionmaker() as db:
+            before = await db.scalar(select(User.last_sign_in_at).where(User.email == "ann@example.com"))
+        slow = _FirstVerifyWaits(passwords_module.verify_password_sync)
+        monkeypatch.setattr(passwords_module, "verify_password_sync", slow)
+        attempt = asyncio.create_task(sign_in(client, email="ann@example.com", password=STRONG))
+        try:
+            while not slow.started.is_set():
+                assert not attempt.done(), attempt.result()
+                await asyncio.sleep(0.01)
+            async with database.sessionmaker.begin() as db:  # an admin's ban, committed meanwhile
+                await db.execute(update(User).where(User.email == "ann@example.com").values(
+                    banned_at=utcnow(), ban_reason="spam"))
+        finally:
+            slow.release.set()
+            banned = await attempt
+        assert [error["code"] for error in banned["errors"]] == ["ACCOUNT_BANNED"]
+
+        disabled = await sign_in(client, email="old@example.com", password=STRONG)
+        assert [error["code"] for error in disabled["errors"]] == ["ACCOUNT_DISABLED"]
+
+    async with database.sessionmaker() as db:
+        ann_signed_in = await db.scalar(select(User.last_sign_in_at).where(User.email == "ann@example.com"))
+        old_hash = await db.scalar(select(User.password_hash).where(User.id == old.id))
+    assert ann_signed_in == before, "a refused sign-in moved lastSignInAt"
+    assert old_hash == outdated, "a refused sign-in rewrote the account's hash"
