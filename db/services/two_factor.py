@@ -141,25 +141,37 @@ async def accept(db: AsyncSession, *, policy: TwoFactorPolicy, user_id: uuid.UUI
 
 
 async def _accept_totp(db: AsyncSession, *, policy: TwoFactorPolicy, user_id: uuid.UUID, code: str, now: datetime) -> bool:
-    stored = (await db.execute(select(TwoFactor.secret).where(TwoFactor.user_id == user_id))).scalar()
-    if stored is None:
-        return False
     box = policy.box()
-    step = totp.matching_step(box.decrypt(stored), code, now)
-    if step is None:
-        return False
-    changes: dict[str, object] = {"last_used_step": step, "updated_at": now}
-    rewritten = box.reencrypted(stored)  # a secret still under a rotated-out key moves to the current one
-    if rewritten is not None:
-        changes["secret"] = rewritten
-    statement = (
-        update(TwoFactor)
-        .where(TwoFactor.user_id == user_id, TwoFactor.secret == stored,
-               or_(TwoFactor.last_used_step.is_(None), TwoFactor.last_used_step < step))
-        .values(**changes)
-        .execution_options(synchronize_session=False)
-    )
-    return (await db.execute(statement)).rowcount == 1
+    stored = await _stored_secret(db, user_id)
+    while stored is not None:
+        secret = box.decrypt(stored)
+        step = totp.matching_step(secret, code, now)
+        if step is None:
+            return False
+        changes: dict[str, object] = {"last_used_step": step, "updated_at": now}
+        rewritten = box.reencrypted(stored)  # a secret still under a rotated-out key moves to the current one
+        if rewritten is not None:
+            changes["secret"] = rewritten
+        statement = (
+            update(TwoFactor)
+            .where(TwoFactor.user_id == user_id, TwoFactor.secret == stored,
+                   or_(TwoFactor.last_used_step.is_(None), TwoFactor.last_used_step < step))
+            .values(**changes)
+            .execution_options(synchronize_session=False)
+        )
+        if (await db.execute(statement)).rowcount == 1:
+            return True
+        # Nothing written: the step was used already (a replay), or the row changed. Only a new
+        # ciphertext of the same secret (rotate-secret-key committed meanwhile) is worth another try.
+        current = await _stored_secret(db, user_id)
+        if current is None or current == stored or box.decrypt(current) != secret:
+            return False
+        stored = current
+    return False
+
+
+async def _stored_secret(db: AsyncSession, user_id: uuid.UUID) -> str | None:
+    return (await db.execute(select(TwoFactor.secret).where(TwoFactor.user_id == user_id))).scalar()
 
 
 # --- set-up and removal --------------------------------------------------------------------------------
