@@ -80,8 +80,16 @@ SUBJECTS = {
 
 
 def envelope_sender(mail_from: str) -> str:
-    """The bare address of `MAIL_FROM` (`Name <a@b>` → `a@b`)."""
-    return getaddresses([mail_from])[0][1] or mail_from
+    """The bare address of `MAIL_FROM` (`Name <a@b>` → `a@b`), as `deliverable_address` writes it."""
+    return deliverable_address(getaddresses([mail_from])[0][1] or mail_from)
+
+
+def _from_header(mail_from: str) -> str | Address:
+    """`MAIL_FROM` with its address as `deliverable_address` writes it (the display name may be any text)."""
+    name, address = getaddresses([mail_from])[0]
+    if not address:
+        return mail_from
+    return Address(display_name=name, addr_spec=deliverable_address(address))
 
 
 def deliverable_address(address: str) -> str:
@@ -105,7 +113,7 @@ def render(policy: MailPolicy, kind: Kind, *, to: str, now: datetime | None = No
     sender = envelope_sender(policy.mail_from)
     message = EmailMessage()
     message["Subject"] = subject
-    message["From"] = policy.mail_from
+    message["From"] = _from_header(policy.mail_from)
     message["To"] = to
     message["Date"] = format_datetime(now or utcnow())
     message["Message-ID"] = make_msgid(domain=_domain(sender))
