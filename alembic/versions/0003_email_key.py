@@ -1,6 +1,6 @@
 """Emails compared and kept unique by `email_key`, computed in Python, instead of `lower(email)`.
 
-The key is NFKC, then case-folded (db/services/validation.py); SQLite's `lower()` folds only ASCII, so
+The key is NFKC, then case-folded (as it was then; 0008 narrowed it); SQLite's `lower()` folds only ASCII, so
 `Ünal@x.io` and `ünal@x.io` could be two accounts.
 
 If existing accounts share a key, the upgrade stops before changing anything and names them; README.md
@@ -11,12 +11,11 @@ Revises: 0002
 Create Date: 2026-12-01
 """
 
+import unicodedata
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-
-from db.services.validation import email_key
 
 revision: str = "0003"
 down_revision: str | None = "0002"
@@ -27,6 +26,11 @@ _USERS = sa.table(
     "users", sa.column("id", sa.Uuid()), sa.column("email", sa.String()), sa.column("email_key", sa.String())
 )
 _LISTED = 20  # colliding groups named in the error; the count covers the rest
+
+
+def email_key(email: str) -> str:
+    """The key as this migration defined it (NFKC, then case-folded); migration 0008 narrowed it."""
+    return unicodedata.normalize("NFKC", email.strip()).casefold()
 
 
 def upgrade() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 from urllib.parse import urlsplit
 
+import idna
 from email_validator import EmailNotValidError, validate_email
 from zxcvbn import zxcvbn
 
@@ -28,12 +29,28 @@ def normalize_email(email: str, field: tuple[str, ...]) -> tuple[str | None, Pro
 
 
 def email_key(email: str) -> str:
-    """The form in which emails are compared and kept unique: NFKC, then case-folded, of the trimmed
-    address. Computed here, not by SQL `lower()`, which folds only ASCII on SQLite and follows the
-    locale on PostgreSQL. NFKC makes compatibility forms one (fullwidth `ａ` is `a`); case folding is
-    Unicode's caseless match, stronger than lower-casing: `ß` folds to `ss`, so `STRASSE@x.io` and
-    `straße@x.io` are one account, as `Ünal@x.io` and `ünal@x.io` are."""
-    return unicodedata.normalize("NFKC", email.strip()).casefold()
+    """The form in which emails are compared and kept unique: case-insensitive, as the contract says, and
+    no looser, so that two addresses share a key only where they reach one mailbox. Computed here, not by
+    SQL `lower()`, which folds only ASCII on SQLite and follows the locale on PostgreSQL.
+
+    The local part is NFC-normalised and lower-cased (`Ünal` is `ünal`). Not case-folded or NFKC: those
+    make `straße` and `strasse`, or fullwidth `ｖｉｃｔｉｍ` and `victim`, one account though a mail server
+    may hold them as two mailboxes, so whoever signed up first with one would lock the other's owner out
+    (their reset link going to the first). The domain is compared as DNS compares it: in its IDNA ASCII
+    form, lower-cased (`faß.example` is `xn--fa-hia.example`, not `fass.example`)."""
+    local, at, domain = email.strip().rpartition("@")
+    if not at:
+        return unicodedata.normalize("NFC", email.strip()).lower()
+    return f"{unicodedata.normalize('NFC', local).lower()}@{_domain_key(domain)}"
+
+
+def _domain_key(domain: str) -> str:
+    if domain.isascii():
+        return domain.lower()
+    try:
+        return idna.encode(domain, uts46=True).decode("ascii").lower()
+    except idna.IDNAError:  # not a valid domain: no mailbox either, any stable form will do
+        return unicodedata.normalize("NFC", domain).lower()
 
 
 def normalize_name(name: str, field: tuple[str, ...]) -> tuple[str | None, Problem | None]:

@@ -1,7 +1,6 @@
 """Migration 0003 (emails keyed by NFKC+casefold): it backfills the key, refuses colliding emails naming
 them and changing nothing, and goes down to 0002 and back."""
 
-import asyncio
 import os
 import subprocess
 import uuid
@@ -10,10 +9,10 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from db.engine import create_engine
 from db.migrations import downgrade, upgrade
 from db.models import User
 from db.types import UTCDateTime, utcnow
+from tests.support.databases import run_on
 from tests.support.server import ROOT, usergraph_command
 
 
@@ -28,20 +27,6 @@ _SESSIONS_0002 = sa.table(
     sa.column("expires_at", UTCDateTime()), sa.column("created_at", UTCDateTime()),
     sa.column("updated_at", UTCDateTime()),
 )
-
-
-def _run(settings, url: str, work):
-    """Run `work(connection)` on a fresh engine for `url`, in a transaction that commits."""
-
-    async def go():
-        engine = create_engine(settings, url=url)
-        try:
-            async with engine.begin() as connection:
-                return await connection.run_sync(work)
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(go())
 
 
 def _users_at_0002(settings, url: str, emails: list[str]) -> dict[str, uuid.UUID]:
@@ -61,7 +46,7 @@ def _users_at_0002(settings, url: str, emails: list[str]) -> dict[str, uuid.UUID
             "expires_at": now, "created_at": now, "updated_at": now,
         }])
 
-    _run(settings, url, insert)
+    run_on(settings, url, insert)
     return ids
 
 
@@ -76,7 +61,7 @@ def _state(settings, url: str):
         sessions = connection.execute(sa.text("SELECT count(*) FROM sessions")).scalar_one()
         return revision, columns, users, sessions
 
-    return _run(settings, url, read)
+    return run_on(settings, url, read)
 
 
 def test_0003_backfills_email_keys_and_downgrades(settings, fresh_database_url):
@@ -95,7 +80,7 @@ def test_0003_backfills_email_keys_and_downgrades(settings, fresh_database_url):
         }])
 
     with pytest.raises(IntegrityError):  # the key (given by the column's default) is unique
-        _run(settings, fresh_database_url, insert_other_case)
+        run_on(settings, fresh_database_url, insert_other_case)
 
     downgrade(fresh_database_url, "0002")
     revision, columns, users, sessions = _state(settings, fresh_database_url)

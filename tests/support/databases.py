@@ -30,3 +30,19 @@ def drop_test_database(url: str) -> None:
     parsed = make_url(url)
     base = parsed.set(database="postgres").render_as_string(hide_password=False)
     asyncio.run(_admin(base, f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
+
+
+def run_on(settings, url: str, work):
+    """Run `work(connection)` on a fresh engine for `url`, in a transaction that commits (a migration
+    test's way to read or seed a database at some revision)."""
+    from db.engine import create_engine
+
+    async def go():
+        engine = create_engine(settings, url=url)
+        try:
+            async with engine.begin() as connection:
+                return await connection.run_sync(work)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(go())
