@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from db.models.mixins import Timestamps, UUIDPrimaryKey
 from db.types import UTCDateTime, utcnow

@@ -21,7 +21,7 @@ from enum import Enum
 from sqlalchemy import and_, delete, func, insert, or_, select
 
 from db.models import Attempt
-from db.services.errors import ErrorCode, Problem, Rejected
+from db.services.errors import Problem, Rejected
 from db.services.validation import email_key
 from db.types import utcnow
 from db.unit_of_work import UnitOfWork

@@ -26,7 +26,6 @@ async def _load(client, database, settings_url: str) -> list[dict]:
     """Reads (parameterised, so asyncpg prepares them) and writes, all at once."""
     from api.policies import password_hashing
     from api.settings import get_settings
-    from db.engine import Database
     from db.services.users import create_user
     from db.unit_of_work import UnitOfWork
 

@@ -71,7 +71,7 @@ async def test_an_admin_pages_through_250_users_and_deactivates_one(
             # Search, open, deactivate: their sessions end with it.
             await filters.get_by_label("Search").fill(target.email)
             await filters.get_by_role("button", name="Show users").click()
-            await expect(caption).to_have_text(f"Page 1: users 1–1 of 1")
+            await expect(caption).to_have_text("Page 1: users 1–1 of 1")
             await rows.get_by_role("link", name=target.email).click()
             detail = page.locator("#user-detail")
             await expect(page.locator("#detail-title")).to_be_focused()

@@ -10,30 +10,18 @@ import email.policy
 from dataclasses import replace
 
 import pytest
-from sqlalchemy import func, select
 
-from db.models import OutboxMessage
 from db.services.email_flows import DEFAULT_POLICY
 from db.services.mail_messages import Kind, render
 from schema.relay import to_global_id
 from tests.support.auth import PASSWORD, sign_in, sign_up
 from tests.support.email_flows import CHANGE_PASSWORD, call, confirm_change, request_change, request_reset
 from tests.support.events import events_of
+from tests.support.mail import notices_to
 from tests.support.factories import make_user, signed_in_admin
 
 PASSWORDS = ["purple elephant dancing quietly", "seven orange kites over lisbon", "gravel maple thunder oyster"]
 EMAIL_CHANGED = "Your usergraph email address was changed"
-
-
-async def notices_to(database, address: str, subject: str | None = None) -> int:
-    """Outbox messages to `address`, sign-up's verification link left out (a link, under its own cap)."""
-    statement = select(func.count()).select_from(OutboxMessage).where(
-        OutboxMessage.recipient == address, OutboxMessage.subject != "Verify your email address for usergraph"
-    )
-    if subject is not None:
-        statement = statement.where(OutboxMessage.subject == subject)
-    async with database.sessionmaker() as db:
-        return await db.scalar(statement)
 
 
 # --- 1. the cap lets a hijacker silence the notice that matters ------------------------------------------

@@ -2,7 +2,7 @@
 
 import json
 
-from tests.support.auth import VIEWER, sign_in, sign_up
+from tests.support.auth import VIEWER, sign_up
 
 SIGN_OUT = "mutation { signOut { session { status } } }"
 

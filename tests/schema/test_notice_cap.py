@@ -8,15 +8,14 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
 
-from db.models import OutboxMessage
 from db.services.email_flows import DEFAULT_POLICY
 from db.services.mail_messages import Kind, queue_notice
 from db.types import utcnow
-from tests.support.auth import PASSWORD, sign_up
+from tests.support.auth import PASSWORD
 from tests.support.email_flows import CHANGE_PASSWORD, NEW_PASSWORD
 from tests.support.events import events_of
+from tests.support.mail import notices_to
 from tests.support.two_factor import DISABLE, REGENERATE, Clock, clocked_client, user_with_two_factor
 
 CAP = 4  # SECURITY_NOTICES_MAX_PER_HOUR of the app under test
@@ -32,17 +31,6 @@ def clock() -> Clock:
 async def client(make_client, monkeypatch, clock):
     async with clocked_client(make_client, monkeypatch, clock, security_notices_max_per_hour=CAP) as client:
         yield client
-
-
-async def notices_to(database, address: str, subject: str | None = None) -> int:
-    """Messages to `address` but sign-up's verification link (a link, not a notice, under its own cap)."""
-    statement = select(func.count()).select_from(OutboxMessage).where(
-        OutboxMessage.recipient == address, OutboxMessage.subject != "Verify your email address for usergraph"
-    )
-    if subject is not None:
-        statement = statement.where(OutboxMessage.subject == subject)
-    async with database.sessionmaker() as db:
-        return await db.scalar(statement)
 
 
 async def test_notices_past_the_cap_are_dropped_but_every_change_is_recorded(client, clock, database):

@@ -141,3 +141,18 @@ def worker_for(database, smtp_server: SmtpServer, **kwargs) -> DeliveryWorker:
     """A delivery worker sending to `smtp_server`, driven by the test (`deliver_due`)."""
     transport = SmtpTransport(SmtpConfig.from_url(smtp_server.url, timeout=5))
     return DeliveryWorker(database, transport, lease=timedelta(minutes=5), retry_base=timedelta(seconds=30), **kwargs)
+
+
+async def notices_to(database, address: str, subject: str | None = None) -> int:
+    """Outbox messages to `address`, sign-up's verification link left out (a link, under its own cap)."""
+    from sqlalchemy import func, select
+
+    from db.models import OutboxMessage
+
+    statement = select(func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.recipient == address, OutboxMessage.subject != "Verify your email address for usergraph"
+    )
+    if subject is not None:
+        statement = statement.where(OutboxMessage.subject == subject)
+    async with database.sessionmaker() as db:
+        return await db.scalar(statement)
