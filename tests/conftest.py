@@ -157,6 +157,14 @@ def smtp_server() -> Iterator:
 
 
 @pytest.fixture
+def clock():
+    """A clock the test moves (two-factor codes are computed from it): pass it to `clocked_client`."""
+    from tests.support.two_factor import Clock
+
+    return Clock()
+
+
+@pytest.fixture
 async def mail_client(make_client, smtp_server) -> AsyncIterator:
     """A client of an app that delivers its mail to `smtp_server`."""
     async with make_client(smtp_url=smtp_server.url, mail_backend="smtp") as client:

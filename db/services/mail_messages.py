@@ -143,6 +143,9 @@ def _counted_as(kind: Kind) -> str:
     return f"mail:{kind.value}"  # the limiter's `action` (attempts.action, at most 32 characters)
 
 
+_NOTICE_ACTIONS = tuple(_counted_as(notice) for notice in NOTICES)
+
+
 async def queue_notice(
     db: AsyncSession, policy: MailPolicy, kind: Kind, *, to: str, now: datetime | None = None, **values: object
 ) -> bool:
@@ -153,7 +156,7 @@ async def queue_notice(
     now = now or utcnow()
     if not await rate_limit.count_with_change(
         db, action=_counted_as(kind), email=to, limit=policy.notices_per_address_per_hour,
-        window=timedelta(hours=1), shared=[_counted_as(notice) for notice in NOTICES], now=now,
+        window=timedelta(hours=1), shared=_NOTICE_ACTIONS, now=now,
     ):
         log.warning("security notice %s not sent: %d notices to this address in the past hour", kind.value,
                     policy.notices_per_address_per_hour)

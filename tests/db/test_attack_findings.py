@@ -35,14 +35,19 @@ class _SlowHash:
         return self.real(password, params)
 
 
+async def _until_blocked(slow, task: asyncio.Task) -> None:
+    """Wait until `task` is inside the blocked password step of `slow` (failing if it ended before)."""
+    while not slow.started.is_set():
+        assert not task.done(), task.result()
+        await asyncio.sleep(0.01)
+
+
 async def _while_hashing(client, slow: _SlowHash, query: str, variables: dict, token: str):
     """Run the operation and, while its hash is blocked, read what the pool has checked out and try a
     viewer query; returns (the operation's answer, connections checked out, the viewer's answer or None)."""
     task = asyncio.create_task(client.gql(query, variables, token=token))
     try:
-        while not slow.started.is_set():
-            assert not task.done(), task.result()
-            await asyncio.sleep(0.01)
+        await _until_blocked(slow, task)
         checked_out = client.app.state.database.engine.pool.checkedout()
         viewer = None
         try:
@@ -182,9 +187,7 @@ async def test_a_sign_in_with_the_old_password_cannot_outlive_a_password_change(
         monkeypatch.setattr(passwords_module, "verify_password_sync", slow)
         intruder = asyncio.create_task(sign_in(client, email="ann@example.com", password=STRONG))
         try:
-            while not slow.started.is_set():
-                assert not intruder.done(), intruder.result()
-                await asyncio.sleep(0.01)
+            await _until_blocked(slow, intruder)
             change = {"input": {"currentPassword": STRONG, "newPassword": new_password, "revokeOtherSessions": True}}
             changed = await client.gql(CHANGE_PASSWORD, change, token=owner_token)
         finally:
@@ -212,9 +215,7 @@ async def test_a_sign_in_in_flight_when_its_account_is_deleted_is_not_an_interna
             {"i": {"email": "ann@example.com", "password": STRONG}},
         ))
         try:
-            while not slow.started.is_set():
-                assert not sign_in.done(), sign_in.result()
-                await asyncio.sleep(0.01)
+            await _until_blocked(slow, sign_in)
             deleted = await client.gql(
                 "mutation($i: DeleteViewerInput!) { deleteViewer(input: $i) { errors { code } } }",
                 {"i": {"password": STRONG}}, token=token,
@@ -254,9 +255,7 @@ async def test_a_refused_sign_in_writes_nothing_to_the_account(make_client, data
         monkeypatch.setattr(passwords_module, "verify_password_sync", slow)
         attempt = asyncio.create_task(sign_in(client, email="ann@example.com", password=STRONG))
         try:
-            while not slow.started.is_set():
-                assert not attempt.done(), attempt.result()
-                await asyncio.sleep(0.01)
+            await _until_blocked(slow, attempt)
             async with database.sessionmaker.begin() as db:  # an admin's ban, committed meanwhile
                 await db.execute(update(User).where(User.email == "ann@example.com").values(
                     banned_at=utcnow(), ban_reason="spam"))

@@ -11,15 +11,10 @@ from sqlalchemy import select, text
 from api.settings import Settings
 from db.models import RecoveryCode, TwoFactor, TwoFactorChallenge
 from db.services.secret_box import SecretBox, SecretUnreadable
-from tests.support.two_factor import VERIFY, Clock, challenge_for, clocked_client, user_with_two_factor, verify
+from tests.support.two_factor import VERIFY, challenge_for, clocked_client, user_with_two_factor, verify
 
 TEST_KEY = os.environ["SECRET_KEY"]
 OLD_KEY, NEW_KEY = "the old key of thirty-two characters or more", "the new key of thirty-two characters or more"
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
 
 
 async def _dump(database) -> str:

@@ -22,7 +22,6 @@ from tests.support.two_factor import (
     DISABLE,
     VERIFY,
     VIEWER_2FA,
-    Clock,
     challenge_for,
     clocked_client,
     user_with_two_factor,
@@ -36,11 +35,6 @@ mutation ($id: ID!, $input: UpdateUserInput!) { updateUser(id: $id, input: $inpu
 LAST_SIGN_IN = "{ viewer { lastSignInAt } }"
 NEW_PASSWORD = "an entirely different passphrase, chosen after the scare"
 NEW_KEY = "the new key of thirty-two characters or more"
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
 
 
 @pytest.fixture

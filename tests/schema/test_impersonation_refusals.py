@@ -26,11 +26,6 @@ from tests.support.two_factor import (
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
 async def client(make_client, monkeypatch, clock):
     async with clocked_client(make_client, monkeypatch, clock) as client:
         yield client

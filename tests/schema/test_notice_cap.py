@@ -16,15 +16,10 @@ from tests.support.auth import PASSWORD
 from tests.support.email_flows import CHANGE_PASSWORD, NEW_PASSWORD
 from tests.support.events import events_of
 from tests.support.mail import notices_to
-from tests.support.two_factor import DISABLE, REGENERATE, Clock, clocked_client, user_with_two_factor
+from tests.support.two_factor import DISABLE, REGENERATE, clocked_client, user_with_two_factor
 
 CAP = 4  # SECURITY_NOTICES_MAX_PER_HOUR of the app under test
 POLICY = replace(DEFAULT_POLICY.mail, notices_per_address_per_hour=CAP)
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
 
 
 @pytest.fixture

@@ -13,16 +13,11 @@ from schema.relay import from_global_id
 from tests.support.auth import sign_in
 from tests.support.email_flows import NEW_PASSWORD, request_reset, reset, verify
 from tests.support.events import events_of, only_event
-from tests.support.two_factor import VIEWER_2FA, Clock, challenge_for, clocked_client, user_with_two_factor
+from tests.support.two_factor import VIEWER_2FA, challenge_for, clocked_client, user_with_two_factor
 from tests.support.two_factor import verify as verify_code
 
 ANN = "ann@example.com"
 OFF_NOTICE = "Two-factor sign-in is off"
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
 
 
 @pytest.fixture

@@ -9,12 +9,7 @@ import pytest
 from schema.relay import to_global_id
 from tests.support.auth import codes, sign_in
 from tests.support.factories import signed_in, signed_in_admin
-from tests.support.two_factor import RESET, VIEWER_2FA, Clock, clocked_client, user_with_two_factor
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
+from tests.support.two_factor import RESET, VIEWER_2FA, clocked_client, user_with_two_factor
 
 
 @pytest.fixture

@@ -17,18 +17,12 @@ from tests.support.two_factor import (
     DISABLE,
     REGENERATE,
     VIEWER_2FA,
-    Clock,
     challenge_for,
     clocked_client,
     user_with_two_factor,
     verify,
     wrong_code,
 )
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ from tests.support.two_factor import (
     DISABLE,
     REGENERATE,
     RESET,
-    Clock,
     TwoFactorUser,
     challenge_for,
     clocked_client,
@@ -27,11 +26,6 @@ from tests.support.two_factor import (
 
 ANN = "ann@example.com"
 APP = "Acme Accounts"  # APP_NAME: every notice names it
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
 
 
 @pytest.fixture
